@@ -1,0 +1,175 @@
+//! The command line: runc-compatible global options and commands, plus the commands
+//! plugins contribute. Parsing happens after plugin discovery.
+
+pub mod contributed;
+pub mod prescan;
+
+use std::{ffi::OsString, path::PathBuf};
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::{
+    app::{self, App},
+    commands,
+    config::Config,
+    error::HostError,
+    logging::{self, LogFormat, LogOptions},
+    plugins::{Registry, SearchInputs, search_path::search_path},
+};
+
+/// Global options (accepted before or after the command, like runc's).
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOpts {
+    /// State root directory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "/run/proxmox-lxcri",
+        value_name = "DIR"
+    )]
+    pub root: PathBuf,
+    /// Log file (default: warnings and errors on stderr).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Log file format.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Verbose logging, and full loader errors for rejected plugins.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Accepted for runc compatibility; cgroups are managed by the backend.
+    #[arg(long, global = true)]
+    pub systemd_cgroup: bool,
+    /// Backend for new containers (overrides annotations, routing rules and the default).
+    #[arg(
+        long,
+        global = true,
+        env = "PROXMOX_LXCRI_BACKEND",
+        value_name = "NAME"
+    )]
+    pub backend: Option<String>,
+    /// Extra plugin directory, searched first (repeatable).
+    #[arg(long = "plugin-dir", global = true, value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Config file.
+    #[arg(long, global = true, env = "PROXMOX_LXCRI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "proxmox-lxcri",
+    about = "OCI runtime host: runs containers through backend plugins (crun, LXC, Proxmox VE)",
+    version = app::HOST_VERSION,
+    long_version = long_version(),
+    propagate_version = false
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn long_version() -> String {
+    app::version_text()
+        .trim_start_matches("proxmox-lxcri version ")
+        .trim_end()
+        .to_string()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List loaded plugins and rejected plugin files.
+    Plugins(commands::plugins::PluginsArgs),
+    /// Print host, plugin API and OCI spec versions.
+    Version,
+}
+
+/// Entry point of the binary; returns the exit code.
+pub fn main() -> i32 {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let pre = prescan::scan(argv.get(1..).unwrap_or_default());
+    let log = LogOptions {
+        file: pre.log.as_deref(),
+        format: pre.log_format,
+        debug: pre.debug,
+    };
+    if let Err(err) = logging::init(&log) {
+        eprintln!("error: {err}");
+        return err.exit_code();
+    }
+    match run(argv, &pre, log.plugin_level()) {
+        Ok(code) => code,
+        Err(err) => report(&err, pre.log.is_some()),
+    }
+}
+
+/// Prints the one-line error (and logs it to the log file, where clients look).
+fn report(err: &HostError, to_log_file: bool) -> i32 {
+    if to_log_file {
+        tracing::error!("{err}");
+    }
+    eprintln!("error: {err}");
+    err.exit_code()
+}
+
+fn run(
+    argv: Vec<OsString>,
+    pre: &prescan::PreScan,
+    plugin_log_level: u32,
+) -> Result<i32, HostError> {
+    let config = Config::load(pre.config.as_deref())?;
+    let inputs = SearchInputs::from_env(pre.plugin_dirs.clone(), config.plugin_dirs.clone());
+    let is_root = inputs.is_root;
+    let registry = Registry::discover(search_path(&inputs), is_root);
+
+    let base = Cli::command();
+    let builtins: Vec<String> = base
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()])
+        .collect();
+    let contributed = contributed::collect(&registry, &builtins);
+    let command = contributed
+        .iter()
+        .fold(base, |cmd, c| cmd.subcommand(c.command()));
+    let matches = match command.try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some(group) = contributed.iter().find(|c| c.top == name)
+    {
+        let global = GlobalOpts::from_arg_matches(&matches).map_err(clap_error)?;
+        let Some((spec, spec_matches)) = group.selected(sub) else {
+            return Err(HostError::invalid(format!("unknown command '{name}'")));
+        };
+        let args = contributed::arguments(spec, spec_matches);
+        let plugin = group.plugin.to_string();
+        let spec_name = spec.name.to_string();
+        let app = App {
+            global,
+            config,
+            registry,
+            plugin_log_level,
+        };
+        return commands::contributed::run(&app, &plugin, &spec_name, args);
+    }
+    let cli = Cli::from_arg_matches(&matches).map_err(clap_error)?;
+    let app = App {
+        global: cli.global,
+        config,
+        registry,
+        plugin_log_level,
+    };
+    commands::dispatch(&app, cli.command)
+}
+
+fn clap_error(e: clap::Error) -> HostError {
+    HostError::invalid(e.to_string().trim().to_string())
+}

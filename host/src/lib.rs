@@ -1,0 +1,11 @@
+//! proxmox-lxcri host: plugin discovery and loading, the runc-compatible CLI, container
+//! state, routing and config. The binary (`main.rs`) only calls [`cli::main`].
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod plugins;
+pub mod progress;

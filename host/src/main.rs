@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(proxmox_lxcri::cli::main());
+}

@@ -1,0 +1,11 @@
+//! Plugin discovery and loading: search path, pre-flight and trust checks, abi_stable
+//! loading, and the registry of loaded and rejected files.
+
+pub mod load;
+pub mod preflight;
+pub mod registry;
+pub mod search_path;
+pub mod trust;
+
+pub use registry::{LoadedPlugin, Registry, Rejected};
+pub use search_path::{SearchDir, SearchInputs};

@@ -1,0 +1,202 @@
+//! The registry: every plugin found on the search path, loaded or rejected with a
+//! one-line reason. A bad file never stops the other plugins from loading.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
+
+use lxcri_plugin_api::{
+    BackendBox, ErrorKind, IntegrationBox, PluginContext, PluginInfo, PluginModRef,
+    info::{KIND_BACKEND, KIND_INTEGRATION},
+};
+
+use super::{SearchDir, load, preflight, trust};
+use crate::error::{HostError, Result};
+
+/// A plugin that loaded.
+pub struct LoadedPlugin {
+    pub info: PluginInfo,
+    pub path: PathBuf,
+    module: PluginModRef,
+    init: OnceLock<Result<()>>,
+}
+
+/// A file that did not load, and why.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub path: PathBuf,
+    pub reason: String,
+    /// Full loader text, shown with `--debug`.
+    pub detail: Option<String>,
+}
+
+/// Everything discovery found.
+#[derive(Default)]
+pub struct Registry {
+    pub search_path: Vec<SearchDir>,
+    pub plugins: Vec<LoadedPlugin>,
+    pub rejected: Vec<Rejected>,
+}
+
+fn plugin_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "so") && !p.is_dir())
+        .collect();
+    files.sort();
+    files
+}
+
+impl Registry {
+    /// Scans every directory of `search_path` and loads what it can.
+    pub fn discover(search_path: Vec<SearchDir>, check_trust: bool) -> Self {
+        let mut registry = Registry {
+            search_path,
+            ..Default::default()
+        };
+        let dirs: Vec<PathBuf> = registry
+            .search_path
+            .iter()
+            .map(|d| d.path.clone())
+            .collect();
+        for file in dirs.iter().flat_map(|d| plugin_files(d)) {
+            registry.consider(file, check_trust);
+        }
+        registry
+    }
+
+    fn reject(&mut self, path: PathBuf, reason: String, detail: Option<String>) {
+        tracing::warn!("skipping plugin {}: {reason}", path.display());
+        if let Some(detail) = &detail {
+            tracing::debug!("loader said for {}: {detail}", path.display());
+        }
+        self.rejected.push(Rejected {
+            path,
+            reason,
+            detail,
+        });
+    }
+
+    fn consider(&mut self, path: PathBuf, check_trust: bool) {
+        if check_trust && let Err(reason) = trust::check(&path, 0) {
+            return self.reject(path, format!("untrusted: {reason}"), None);
+        }
+        if let Err(reason) = preflight::check(&path) {
+            return self.reject(path, reason, None);
+        }
+        let module = match load::load_module(&path) {
+            Ok(module) => module,
+            Err(failure) => return self.reject(path, failure.reason, Some(failure.detail)),
+        };
+        let info = (module.info())();
+        if !matches!(info.kind, KIND_BACKEND | KIND_INTEGRATION) {
+            let reason = format!("unknown plugin kind {}", info.kind);
+            return self.reject(path, reason, None);
+        }
+        if let Some(first) = self.find(&info.name) {
+            let reason = format!(
+                "duplicate plugin name '{}' (already loaded from {})",
+                info.name,
+                first.path.display()
+            );
+            return self.reject(path, reason, None);
+        }
+        tracing::debug!("loaded plugin {} from {}", info.name, path.display());
+        self.plugins.push(LoadedPlugin {
+            info,
+            path,
+            module,
+            init: OnceLock::new(),
+        });
+    }
+
+    /// The loaded plugin named `name`.
+    pub fn find(&self, name: &str) -> Option<&LoadedPlugin> {
+        self.plugins.iter().find(|p| p.info.name.as_str() == name)
+    }
+
+    /// Names of loaded plugins of `kind`.
+    pub fn names(&self, kind: u32) -> Vec<&str> {
+        self.plugins
+            .iter()
+            .filter(|p| p.info.kind == kind)
+            .map(|p| p.info.name.as_str())
+            .collect()
+    }
+
+    /// The loaded backend plugin `name`, or a clear error listing what is available.
+    pub fn backend_plugin(&self, name: &str) -> Result<&LoadedPlugin> {
+        match self.find(name) {
+            Some(p) if p.info.kind == KIND_BACKEND => Ok(p),
+            Some(_) => Err(HostError::invalid(format!(
+                "plugin '{name}' is an integration, not a backend"
+            ))),
+            None => {
+                let available = self.names(KIND_BACKEND).join(", ");
+                let rejected = self
+                    .rejected
+                    .iter()
+                    .find(|r| {
+                        r.path
+                            .file_stem()
+                            .and_then(|s| s.to_str())
+                            .is_some_and(|s| s.trim_start_matches("lib").contains(name))
+                    })
+                    .map(|r| format!("; {} was rejected: {}", r.path.display(), r.reason))
+                    .unwrap_or_default();
+                Err(HostError::new(
+                    ErrorKind::Unavailable,
+                    format!("backend '{name}' is not loaded (available: {available}){rejected}"),
+                )
+                .hint("install the plugin or add its directory with --plugin-dir; `proxmox-lxcri plugins` shows what was found"))
+            }
+        }
+    }
+}
+
+impl LoadedPlugin {
+    pub fn name(&self) -> &str {
+        self.info.name.as_str()
+    }
+
+    /// Runs the plugin's `init` once per process.
+    fn ensure_init(&self, ctx: &PluginContext) -> Result<()> {
+        self.init
+            .get_or_init(|| {
+                (self.module.init())(ctx)
+                    .into_result()
+                    .map_err(|e| HostError::from_plugin(self.name(), e))
+            })
+            .clone()
+    }
+
+    /// Initialises the plugin and creates its backend object.
+    pub fn new_backend(&self, ctx: &PluginContext) -> Result<BackendBox> {
+        self.ensure_init(ctx)?;
+        (self.module.new_backend())(ctx)
+            .into_result()
+            .map_err(|e| HostError::from_plugin(self.name(), e))
+    }
+
+    /// Initialises the plugin and creates its integration object.
+    pub fn new_integration(&self, ctx: &PluginContext) -> Result<IntegrationBox> {
+        self.ensure_init(ctx)?;
+        (self.module.new_integration())(ctx)
+            .into_result()
+            .map_err(|e| HostError::from_plugin(self.name(), e))
+    }
+
+    /// A module-level operation (`call(op, json)`).
+    pub fn call(&self, ctx: &PluginContext, op: &str, request: &str) -> Result<String> {
+        self.ensure_init(ctx)?;
+        (self.module.call())(op.into(), request.into())
+            .into_result()
+            .map(|s| s.into_string())
+            .map_err(|e| HostError::from_plugin(self.name(), e))
+    }
+}

@@ -1,0 +1,192 @@
+//! Discovery and loading: real `.so` plugins loaded by the real host binary.
+
+use std::{fs, os::unix::fs::PermissionsExt};
+
+use lxcri_test_support::{Host, fixture_plugin, next_major_plugin, plugin};
+
+const NOOP: &str = "lxcri_example_noop";
+const GREETER: &str = "lxcri_example_greeter";
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe extern "C" {
+        fn geteuid() -> u32;
+    }
+    unsafe { geteuid() == 0 }
+}
+
+#[test]
+fn lists_loaded_plugins_as_table_and_json() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let table = host.run(["plugins"]).ok();
+    assert!(table.stdout.contains("noop"), "{table:?}");
+    assert!(table.stdout.contains("greeter"), "{table:?}");
+    let json = host.run(["plugins", "--format", "json"]).ok().json();
+    let plugins = json["plugins"].as_array().unwrap();
+    assert_eq!(plugins.len(), 2);
+    let noop = plugins.iter().find(|p| p["name"] == "noop").unwrap();
+    assert_eq!(noop["kind"], "backend");
+    assert_eq!(noop["api_version"], "1.0.0");
+    assert!(
+        noop["capabilities"]
+            .as_array()
+            .unwrap()
+            .contains(&"pause".into())
+    );
+    let greeter = plugins.iter().find(|p| p["name"] == "greeter").unwrap();
+    assert_eq!(greeter["kind"], "integration");
+    assert_eq!(greeter["commands"][0]["name"], "greet");
+    assert!(json["rejected"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn version_names_host_and_api() {
+    let host = Host::new();
+    for args in [&["version"][..], &["--version"][..]] {
+        let run = host.run(args).ok();
+        assert!(run.stdout.contains("0.1.0"), "{run:?}");
+        assert!(run.stdout.contains("plugin-api: 1.0.0"), "{run:?}");
+    }
+}
+
+#[test]
+fn contributed_command_runs_through_the_cli() {
+    let host = Host::with_plugins(&[GREETER]);
+    let run = host.run(["greet", "world", "--shout", "--times", "2"]).ok();
+    assert_eq!(run.stdout, "HELLO, WORLD\nHELLO, WORLD\n");
+    let help = host.run(["--help"]).ok();
+    assert!(help.stdout.contains("greet"), "{help:?}");
+    let bad = host.run(["greet", "x", "--times", "many"]).failed();
+    assert_eq!(bad.error_lines().len(), 1, "{bad:?}");
+    assert!(
+        bad.stderr.contains("--times must be a whole number"),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn plugin_log_lines_reach_the_host_log() {
+    let host = Host::with_plugins(&[GREETER]);
+    let log = host.scratch().join("log.json");
+    host.run([
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "greet",
+        "ann",
+    ])
+    .ok();
+    let text = fs::read_to_string(&log).unwrap();
+    let line: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(line["level"], "info");
+    assert!(line["msg"].as_str().unwrap().contains("greeting"), "{text}");
+    assert!(line["msg"].as_str().unwrap().contains("ann"), "{text}");
+}
+
+#[test]
+fn a_panicking_plugin_gives_an_error_not_a_dead_host() {
+    let host = Host::new();
+    host.install(&fixture_plugin("fixture_panicky"));
+    let log = host.scratch().join("log.txt");
+    let run = host
+        .run(["--log", log.to_str().unwrap(), "explode"])
+        .failed();
+    assert_eq!(run.code, 10, "internal error exit code: {run:?}");
+    let errors = run.error_lines();
+    assert_eq!(errors.len(), 1, "{run:?}");
+    assert!(
+        errors[0].contains("plugin panicked: deliberate panic"),
+        "{run:?}"
+    );
+    let log = fs::read_to_string(&log).unwrap();
+    assert!(log.contains("about to panic on purpose"), "{log}");
+}
+
+#[test]
+fn bad_files_get_one_line_each_and_good_plugins_still_load() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let dir = &host.plugin_dir;
+    let real = fs::read(plugin(NOOP)).unwrap();
+    fs::write(dir.join("truncated.so"), &real[..4096]).unwrap();
+    fs::write(dir.join("truncated-big.so"), &real[..real.len() / 2]).unwrap();
+    fs::write(dir.join("empty.so"), b"").unwrap();
+    fs::write(dir.join("x.so"), b"this is text\n").unwrap();
+    fs::copy("/usr/lib/x86_64-linux-gnu/libz.so.1", dir.join("libz.so")).unwrap();
+    fs::copy(plugin(NOOP), dir.join("zz-duplicate.so")).unwrap();
+    host.install(&next_major_plugin());
+
+    let run = host.run(["plugins", "--format", "json"]).ok();
+    let json = run.json();
+    let names: Vec<&str> = json["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["greeter", "noop"], "{run:?}");
+    let reason = |file: &str| -> String {
+        json["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file} not rejected: {run:?}"))["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(reason("/truncated.so").contains("not a valid shared object"));
+    assert!(
+        reason("/truncated-big.so").contains("truncated")
+            || reason("/truncated-big.so").contains("not a valid shared object")
+    );
+    assert!(reason("/empty.so").contains("empty file"));
+    assert!(reason("/x.so").contains("not a valid shared object"));
+    assert!(reason("/libz.so").contains("not a proxmox-lxcri plugin"));
+    assert!(reason("/zz-duplicate.so").contains("duplicate plugin name 'noop'"));
+    let next = reason("/libfixture_next_major.so");
+    assert!(next.contains("plugin API 2.0.0"), "{next}");
+    assert!(next.contains("this host implements 1.0.0"), "{next}");
+    for r in json["rejected"].as_array().unwrap() {
+        assert!(!r["reason"].as_str().unwrap().contains('\n'), "{r}");
+    }
+    // A warning per rejected file on stderr, one line each.
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("warning: skipping plugin"))
+            .count(),
+        json["rejected"].as_array().unwrap().len(),
+        "{run:?}"
+    );
+    // And the good plugins still work.
+    host.run(["greet", "x"]).ok();
+}
+
+#[test]
+fn plugins_in_a_world_writable_directory_are_refused_as_root() {
+    if !is_root() {
+        eprintln!("skipped: the trust check applies to root only");
+        return;
+    }
+    let host = Host::with_plugins(&[GREETER]);
+    fs::set_permissions(&host.plugin_dir, fs::Permissions::from_mode(0o777)).unwrap();
+    let run = host.run(["plugins", "--format", "json"]).ok();
+    let json = run.json();
+    assert!(json["plugins"].as_array().unwrap().is_empty(), "{run:?}");
+    let reason = json["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("writable by group/others"), "{reason}");
+    assert!(reason.contains("chmod go-w"), "{reason}");
+    let run = host.run(["greet", "x"]).failed();
+    assert_eq!(run.code, 2, "unknown command: {run:?}");
+}
+
+#[test]
+fn a_plugin_built_against_the_1_0_0_interface_loads() {
+    let host = Host::new();
+    host.install(&fixture_plugin("fixture_legacy"));
+    let json = host.run(["plugins", "--format", "json"]).ok().json();
+    assert_eq!(json["plugins"][0]["name"], "legacy", "{json}");
+    assert_eq!(json["plugins"][0]["api_version"], "1.0.0");
+}

@@ -1,0 +1,1 @@
+//! OCI bundles for tests, built from Debian's busybox-static.
