@@ -2,6 +2,8 @@
 //! state, routing and config. The binary (`main.rs`) only calls [`cli::main`].
 
 pub mod app;
+pub mod backend;
+pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -9,3 +11,6 @@ pub mod error;
 pub mod logging;
 pub mod plugins;
 pub mod progress;
+pub mod routing;
+pub mod signal;
+pub mod state;

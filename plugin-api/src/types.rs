@@ -44,14 +44,14 @@ pub struct CreateRequest {
     /// The bundle's `config.json` exactly as read (the host validated it parses as an
     /// OCI spec); pass it on untouched.
     pub config: Value,
-    pub pid_file: Option<PathBuf>,
+    /// Socket to send the pty master to (`process.terminal`).
     pub console_socket: Option<PathBuf>,
     pub no_pivot: bool,
     pub no_new_keyring: bool,
     pub preserve_fds: u32,
 }
 
-/// What a backend reports about a container.
+/// What a backend reports about a container. The host writes `--pid-file` from `pid`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackendState {
     pub status: Status,
@@ -70,12 +70,12 @@ pub struct ExecRequest {
     /// An OCI `process` object.
     pub process: Value,
     pub detach: bool,
-    pub pid_file: Option<PathBuf>,
     pub console_socket: Option<PathBuf>,
     pub preserve_fds: u32,
 }
 
-/// `exec` result: the exec'd process pid (detached) or its exit code (attached).
+/// `exec` result: the exec'd process pid (detached) or its exit code (attached). The
+/// host writes `--pid-file` from `pid`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecResult {

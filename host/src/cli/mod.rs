@@ -80,6 +80,40 @@ fn long_version() -> String {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a container (its init waits for `start`).
+    Create(commands::create::CreateArgs),
+    /// Start the user process of a created container.
+    Start(commands::start::StartArgs),
+    /// Print the runtime-spec state of a container as JSON.
+    State(commands::state::StateArgs),
+    /// Send a signal to a container's init (or all its processes).
+    Kill(commands::kill::KillArgs),
+    /// Remove a container.
+    Delete(commands::delete::DeleteArgs),
+    /// Create and start a container; wait for it unless --detach.
+    Run(commands::run::RunArgs),
+    /// List containers.
+    List(commands::list::ListArgs),
+    /// Run a process in a running container.
+    Exec(commands::exec::ExecArgs),
+    /// List the processes of a container.
+    Ps(commands::ps::PsArgs),
+    /// Freeze all processes of a container.
+    Pause(commands::pause::PauseArgs),
+    /// Thaw a paused container.
+    Resume(commands::pause::PauseArgs),
+    /// Change a container's resource limits.
+    Update(commands::update::UpdateArgs),
+    /// Print resource statistics of a container.
+    Events(commands::events::EventsArgs),
+    /// Write a default config.json.
+    Spec(commands::spec::SpecArgs),
+    /// Print the OCI features document of the backend.
+    Features,
+    /// Checkpoint a container (when its backend supports it).
+    Checkpoint(commands::checkpoint::CheckpointArgs),
+    /// Restore a container from a checkpoint (when its backend supports it).
+    Restore(commands::restore::RestoreArgs),
     /// List loaded plugins and rejected plugin files.
     Plugins(commands::plugins::PluginsArgs),
     /// Print host, plugin API and OCI spec versions.

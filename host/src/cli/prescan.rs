@@ -34,7 +34,11 @@ pub fn scan(args: &[OsString]) -> PreScan {
             "--log" => pre.log = value(inline).map(PathBuf::from),
             "--log-format" => {
                 let json = value(inline).as_deref() == Some("json");
-                pre.log_format = if json { LogFormat::Json } else { LogFormat::Text };
+                pre.log_format = if json {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Text
+                };
             }
             "--debug" => pre.debug = true,
             _ => {}

@@ -97,6 +97,33 @@ impl Host {
         host
     }
 
+    /// A host with the crun plugin installed and configured to use the test wrapper.
+    pub fn crun() -> Self {
+        let mut host = Self::with_plugins(&["lxcri_crun"]);
+        let wrapper = crate::crun::write_wrapper(host.scratch());
+        host.write_config(&format!(
+            "[plugins.crun]\npath = {:?}\n",
+            wrapper.display().to_string()
+        ));
+        host
+    }
+
+    /// Writes the host config file and passes it with `--config`.
+    pub fn write_config(&mut self, text: &str) -> PathBuf {
+        let path = self.scratch().join("config.toml");
+        std::fs::write(&path, text).expect("write config");
+        self.extra_args.retain(|a| !a.starts_with("--config="));
+        self.extra_args.push(format!("--config={}", path.display()));
+        path
+    }
+
+    /// A fresh busybox bundle in the scratch dir running `args`.
+    pub fn bundle(&self, name: &str, args: &[&str]) -> crate::bundle::BundleBuilder {
+        let dir = self.scratch().join("bundles").join(name);
+        std::fs::create_dir_all(&dir).expect("bundle dir");
+        crate::bundle::BundleBuilder::busybox(&dir, args)
+    }
+
     /// The scratch dir (for bundles and other test files).
     pub fn scratch(&self) -> &Path {
         self._scratch.path()
@@ -131,14 +158,39 @@ impl Host {
         cmd
     }
 
-    /// Runs the host and collects its output.
+    /// Runs the host and collects its output. Output goes through files, not pipes:
+    /// a container started by the run inherits its stdio and may outlive it.
     pub fn run<I, S>(&self, args: I) -> Run
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        Run::from_output(self.command(args).output().expect("spawn host"))
+        run_with_files(self.command(args))
     }
+}
+
+/// Runs `cmd` with stdin from /dev/null and stdout/stderr into temp files.
+pub fn run_with_files(mut cmd: Command) -> Run {
+    let out = tempfile::tempfile().expect("stdout file");
+    let err = tempfile::tempfile().expect("stderr file");
+    let status = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().expect("dup"))
+        .stderr(err.try_clone().expect("dup"))
+        .status()
+        .expect("spawn");
+    let read = |mut f: std::fs::File| {
+        use std::io::{Read, Seek};
+        let mut text = String::new();
+        f.rewind().expect("rewind");
+        f.read_to_string(&mut text).expect("read output");
+        text
+    };
+    Run::from_output(Output {
+        status,
+        stdout: read(out).into_bytes(),
+        stderr: read(err).into_bytes(),
+    })
 }
 
 impl Default for Host {

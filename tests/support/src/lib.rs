@@ -3,7 +3,9 @@
 //! fixture plugins.
 
 pub mod bundle;
+pub mod crun;
 pub mod host;
+pub mod suite;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,0 +1,129 @@
+//! What the per-container commands share: locking an existing container, opening its
+//! recorded backend, refreshing its status and printing runtime-spec state.
+
+use std::path::{Path, PathBuf};
+
+use lxcri_plugin_api::{ErrorKind, types::Status};
+use serde_json::json;
+
+use crate::{
+    app::App,
+    backend::BackendHandle,
+    error::Result,
+    routing,
+    state::{ContainerRecord, Locked, Store, lock},
+};
+
+/// An existing container, locked, with its backend open.
+pub struct Opened<'a> {
+    pub locked: Locked,
+    pub record: ContainerRecord,
+    pub backend: BackendHandle<'a>,
+}
+
+impl<'a> Opened<'a> {
+    /// Locks container `id` and opens the backend recorded for it.
+    pub fn open(app: &'a App, id: &str) -> Result<Self> {
+        let locked = Store::new(app.root()).lock(id)?;
+        let record = locked.read()?.ok_or_else(|| {
+            lock::not_found(id)
+                .hint("a create was interrupted; `delete --force` removes what is left")
+        })?;
+        routing::for_existing(id, &record.backend, app.global.backend.as_deref())?;
+        let backend = BackendHandle::open(app, &record.backend)?;
+        Ok(Self {
+            locked,
+            record,
+            backend,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// This container's private dir for its backend.
+    pub fn plugin_dir(&self) -> Result<PathBuf> {
+        self.locked.plugin_dir(&self.record.backend)
+    }
+
+    /// Asks the backend for the live status and stores it. A container the backend no
+    /// longer knows is stopped.
+    pub fn refresh(&mut self) -> Result<()> {
+        if self.record.status == Status::Creating {
+            return Ok(());
+        }
+        let dir = self.plugin_dir()?;
+        match self.backend.state(&self.record.id, &dir) {
+            Ok(state) => {
+                self.record.status = state.status;
+                self.record.pid = state.pid.or(self.record.pid);
+                if state.status == Status::Stopped {
+                    self.record.pid = None;
+                }
+                if !state.private.is_null() {
+                    self.record.private = state.private;
+                }
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                self.record.status = Status::Stopped;
+                self.record.pid = None;
+            }
+            Err(e) => return Err(e),
+        }
+        self.locked.write(&self.record)
+    }
+
+    /// Sets and stores a new status.
+    pub fn set_status(&mut self, status: Status) -> Result<()> {
+        self.record.status = status;
+        self.locked.write(&self.record)
+    }
+}
+
+/// Runtime-spec state JSON of a record.
+pub fn oci_state(record: &ContainerRecord) -> serde_json::Value {
+    let mut state = json!({
+        "ociVersion": if record.oci_version.is_empty() { crate::app::OCI_SPEC_VERSION } else { &record.oci_version },
+        "id": record.id,
+        "status": record.status.as_str(),
+        "pid": record.pid.unwrap_or(0),
+        "bundle": record.bundle,
+        "created": record.created,
+        "owner": owner(),
+        "backend": record.backend,
+    });
+    if let Some(rootfs) = &record.rootfs {
+        state["rootfs"] = json!(rootfs);
+    }
+    if !record.annotations.is_empty() {
+        state["annotations"] = json!(record.annotations);
+    }
+    state
+}
+
+fn owner() -> String {
+    let uid = nix::unistd::geteuid();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string())
+}
+
+/// Writes a pid file atomically (relative paths are relative to the working dir).
+pub fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
+        crate::error::HostError::io(format!("cannot write pid file in {}", dir.display()), e)
+    })?;
+    std::fs::write(tmp.path(), pid.to_string())
+        .map_err(|e| crate::error::HostError::io("cannot write pid file", e))?;
+    tmp.persist(path).map_err(|e| {
+        crate::error::HostError::io(format!("cannot write pid file {}", path.display()), e.error)
+    })?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! `create`: reserve the id, route to a backend, let it create the container with its
+//! init held, record the state. Any failure removes everything it made.
+
+use std::path::PathBuf;
+
+use lxcri_plugin_api::types::{CreateRequest, Status};
+
+use super::container::write_pid_file;
+use crate::{
+    app::App,
+    backend::BackendHandle,
+    bundle::Bundle,
+    error::Result,
+    routing,
+    state::{ContainerRecord, Store, id},
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateArgs {
+    /// Bundle directory (holds config.json).
+    #[arg(long, short = 'b', default_value = ".", value_name = "DIR")]
+    pub bundle: PathBuf,
+    /// Write the container's init pid here.
+    #[arg(long, value_name = "FILE")]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket to receive the console pty master.
+    #[arg(long, value_name = "SOCKET")]
+    pub console_socket: Option<PathBuf>,
+    /// Do not use pivot_root (passed to the backend).
+    #[arg(long)]
+    pub no_pivot: bool,
+    /// Do not create a new session keyring (passed to the backend).
+    #[arg(long)]
+    pub no_new_keyring: bool,
+    /// Pass this many extra file descriptors (3 and up) to the container.
+    #[arg(long, default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Container id.
+    pub id: String,
+}
+
+pub fn run(app: &App, args: &CreateArgs) -> Result<i32> {
+    create(app, args).map(|_| 0)
+}
+
+/// Creates the container and returns its record (used by `run` too).
+pub fn create(app: &App, args: &CreateArgs) -> Result<ContainerRecord> {
+    id::validate(&args.id)?;
+    let bundle = Bundle::load(&args.bundle)?;
+    let (backend_name, why) = routing::for_new(
+        &args.id,
+        app.global.backend.as_deref(),
+        &bundle.annotations,
+        &app.config,
+    );
+    tracing::debug!(id = %args.id, backend = backend_name, why, "routing");
+    let backend = BackendHandle::open(app, backend_name)?;
+
+    let locked = Store::new(app.root()).reserve(&args.id)?;
+    let mut record = ContainerRecord {
+        id: args.id.clone(),
+        backend: backend_name.to_string(),
+        bundle: bundle.dir.clone(),
+        status: Status::Creating,
+        pid: None,
+        created: humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+        annotations: bundle.annotations.clone(),
+        rootfs: Some(bundle.rootfs.clone()),
+        oci_version: bundle.oci_version.clone(),
+        private: serde_json::Value::Null,
+    };
+    let created = (|| {
+        locked.write(&record)?;
+        let dir = locked.plugin_dir(backend_name)?;
+        let request = CreateRequest {
+            bundle: bundle.dir.clone(),
+            config: bundle.config.clone(),
+            console_socket: args.console_socket.clone(),
+            no_pivot: args.no_pivot,
+            no_new_keyring: args.no_new_keyring,
+            preserve_fds: args.preserve_fds,
+        };
+        let state = backend.create(&args.id, &dir, &request);
+        let state = match state {
+            Ok(state) => state,
+            Err(e) => {
+                // The backend may have made part of the container before failing.
+                if let Err(cleanup) = backend.delete(&args.id, &dir, true) {
+                    tracing::debug!("cleanup after failed create: {cleanup}");
+                }
+                return Err(e);
+            }
+        };
+        record.status = state.status;
+        record.pid = state.pid;
+        record.private = state.private;
+        locked.write(&record)?;
+        if let (Some(path), Some(pid)) = (&args.pid_file, record.pid) {
+            write_pid_file(path, pid)?;
+        }
+        Ok(())
+    })();
+    match created {
+        Ok(()) => Ok(record),
+        Err(e) => {
+            if record.status != Status::Creating {
+                let dir = locked.dir.join(backend_name);
+                let _ = backend.delete(&args.id, &dir, true);
+            }
+            if let Err(cleanup) = locked.remove() {
+                tracing::warn!("could not remove state of failed create: {cleanup}");
+            }
+            Err(e)
+        }
+    }
+}

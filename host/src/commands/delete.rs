@@ -1,0 +1,55 @@
+//! `delete [--force] ID`: remove a stopped (or, forced, any) container, including one
+//! left half-made by an interrupted create.
+
+use lxcri_plugin_api::{ErrorKind, types::Status};
+
+use crate::{
+    app::App,
+    backend::BackendHandle,
+    error::{HostError, Result},
+    routing,
+    state::Store,
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeleteArgs {
+    /// Kill the container first if it is running, and remove leftovers of a failed create.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+    pub id: String,
+}
+
+pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
+    let locked = Store::new(app.root()).lock(&args.id)?;
+    let incomplete = HostError::conflict(format!(
+        "container '{}' is incomplete (its create was interrupted)",
+        args.id
+    ))
+    .hint("remove it with `delete --force`");
+    let Some(record) = locked.read()? else {
+        if !args.force {
+            return Err(incomplete);
+        }
+        locked.remove()?;
+        return Ok(0);
+    };
+    if record.status == Status::Creating && !args.force {
+        return Err(incomplete);
+    }
+    routing::for_existing(&args.id, &record.backend, app.global.backend.as_deref())?;
+    let backend = BackendHandle::open(app, &record.backend)?;
+    let dir = locked.plugin_dir(&record.backend)?;
+    match backend.delete(&args.id, &dir, args.force) {
+        Ok(()) => {}
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            tracing::info!(
+                "backend {} no longer knows '{}': {e}",
+                record.backend,
+                args.id
+            );
+        }
+        Err(e) => return Err(e),
+    }
+    locked.remove()?;
+    Ok(0)
+}

@@ -1,0 +1,119 @@
+//! `exec`: run a new process in a running container, from `--process FILE` or from the
+//! command line (defaults from the bundle's `process`).
+
+use std::path::PathBuf;
+
+use lxcri_plugin_api::types::ExecRequest;
+use serde_json::{Value, json};
+
+use super::container::{Opened, write_pid_file};
+use crate::{
+    app::App,
+    error::{HostError, Result},
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExecArgs {
+    /// OCI process JSON file (replaces the command line).
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub process: Option<PathBuf>,
+    /// Return once the process started.
+    #[arg(long, short = 'd')]
+    pub detach: bool,
+    /// Write the process pid here.
+    #[arg(long, value_name = "FILE")]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket to receive the console pty master.
+    #[arg(long, value_name = "SOCKET")]
+    pub console_socket: Option<PathBuf>,
+    /// Allocate a pseudo-terminal.
+    #[arg(long, short = 't')]
+    pub tty: bool,
+    /// Working directory inside the container.
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<String>,
+    /// Extra environment variable (repeatable).
+    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// User as UID[:GID].
+    #[arg(long, short = 'u', value_name = "UID[:GID]")]
+    pub user: Option<String>,
+    /// Extra file descriptors to pass.
+    #[arg(long, default_value_t = 0)]
+    pub preserve_fds: u32,
+    pub id: String,
+    /// Command and arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+fn base_process(bundle: &std::path::Path) -> Value {
+    std::fs::read(bundle.join("config.json"))
+        .ok()
+        .and_then(|raw| serde_json::from_slice::<Value>(&raw).ok())
+        .and_then(|c| c.get("process").cloned())
+        .unwrap_or_else(|| json!({"cwd": "/", "user": {"uid": 0, "gid": 0}}))
+}
+
+fn parse_user(text: &str) -> Result<Value> {
+    let bad = || HostError::invalid(format!("invalid --user {text:?}")).hint("use UID or UID:GID");
+    let (uid, gid) = text.split_once(':').unwrap_or((text, "0"));
+    let uid: u32 = uid.parse().map_err(|_| bad())?;
+    let gid: u32 = gid.parse().map_err(|_| bad())?;
+    Ok(json!({"uid": uid, "gid": gid}))
+}
+
+fn process_from_args(args: &ExecArgs, bundle: &std::path::Path) -> Result<Value> {
+    if let Some(file) = &args.process {
+        let raw = std::fs::read(file).map_err(|e| {
+            HostError::io(format!("cannot read process file {}", file.display()), e)
+        })?;
+        let process: Value = serde_json::from_slice(&raw).map_err(|e| {
+            HostError::invalid(format!("process file {} is malformed: {e}", file.display()))
+        })?;
+        serde_json::from_value::<oci_spec::runtime::Process>(process.clone()).map_err(|e| {
+            HostError::invalid(format!(
+                "process file {} is not an OCI process: {e}",
+                file.display()
+            ))
+        })?;
+        return Ok(process);
+    }
+    if args.command.is_empty() {
+        return Err(HostError::invalid("exec needs a command or --process FILE"));
+    }
+    let mut process = base_process(bundle);
+    process["args"] = json!(args.command);
+    process["terminal"] = json!(args.tty);
+    if let Some(cwd) = &args.cwd {
+        process["cwd"] = json!(cwd);
+    }
+    if let Some(user) = &args.user {
+        process["user"] = parse_user(user)?;
+    }
+    if !args.env.is_empty() {
+        let mut env: Vec<Value> = process["env"].as_array().cloned().unwrap_or_default();
+        env.extend(args.env.iter().map(|e| json!(e)));
+        process["env"] = Value::Array(env);
+    }
+    Ok(process)
+}
+
+pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
+    let c = Opened::open(app, &args.id)?;
+    let request = ExecRequest {
+        process: process_from_args(args, &c.record.bundle)?,
+        detach: args.detach,
+        console_socket: args.console_socket.clone(),
+        preserve_fds: args.preserve_fds,
+    };
+    let dir = c.plugin_dir()?;
+    // Do not hold the container lock while an attached process runs.
+    let backend = c.backend;
+    drop(c.locked);
+    let result = backend.exec(&args.id, &dir, &request)?;
+    if let (Some(path), Some(pid)) = (&args.pid_file, result.pid) {
+        write_pid_file(path, pid)?;
+    }
+    Ok(result.exit_code.unwrap_or(0))
+}

@@ -1,0 +1,44 @@
+//! `spec [--bundle DIR] [--rootless]`: write a default `config.json`.
+
+use std::path::PathBuf;
+
+use crate::{
+    app::OCI_SPEC_VERSION,
+    error::{HostError, Result},
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpecArgs {
+    /// Directory to write config.json into.
+    #[arg(long, short = 'b', default_value = ".", value_name = "DIR")]
+    pub bundle: PathBuf,
+    /// A spec for a rootless container (user namespace mapping the current user).
+    #[arg(long)]
+    pub rootless: bool,
+}
+
+pub fn run(args: &SpecArgs) -> Result<i32> {
+    let path = args.bundle.join("config.json");
+    if path.exists() {
+        return Err(HostError::new(
+            lxcri_plugin_api::ErrorKind::AlreadyExists,
+            format!("{} exists", path.display()),
+        )
+        .hint("remove it first"));
+    }
+    let mut spec = if args.rootless {
+        oci_spec::runtime::Spec::rootless(
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        )
+    } else {
+        oci_spec::runtime::Spec::default()
+    };
+    // Written for the spec version this host speaks (older runtimes refuse newer ones).
+    spec.set_version(OCI_SPEC_VERSION.to_string());
+    let text =
+        serde_json::to_string_pretty(&spec).map_err(|e| HostError::internal(e.to_string()))?;
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| HostError::io(format!("cannot write {}", path.display()), e))?;
+    Ok(0)
+}

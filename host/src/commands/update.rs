@@ -1,0 +1,109 @@
+//! `update`: change a container's resource limits, from `--resources FILE` (OCI
+//! `linux.resources` JSON, `-` for stdin) or from flags.
+
+use std::{io::Read, path::PathBuf};
+
+use serde_json::{Value, json};
+
+use super::container::Opened;
+use crate::{
+    app::App,
+    error::{HostError, Result},
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpdateArgs {
+    /// OCI LinuxResources JSON file, `-` for stdin.
+    #[arg(long, short = 'r', value_name = "FILE")]
+    pub resources: Option<PathBuf>,
+    /// Memory limit in bytes.
+    #[arg(long)]
+    pub memory: Option<i64>,
+    /// Memory+swap limit in bytes.
+    #[arg(long)]
+    pub memory_swap: Option<i64>,
+    /// CPU shares (relative weight).
+    #[arg(long)]
+    pub cpu_shares: Option<u64>,
+    /// CPU CFS quota in microseconds.
+    #[arg(long)]
+    pub cpu_quota: Option<i64>,
+    /// CPU CFS period in microseconds.
+    #[arg(long)]
+    pub cpu_period: Option<u64>,
+    /// CPUs to use (e.g. 0-1).
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Maximum number of processes.
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    pub id: String,
+}
+
+fn resources(args: &UpdateArgs) -> Result<Value> {
+    if let Some(file) = &args.resources {
+        let mut raw = Vec::new();
+        let read = if file.as_os_str() == "-" {
+            std::io::stdin().read_to_end(&mut raw).map(|_| ())
+        } else {
+            std::fs::read(file).map(|r| raw = r)
+        };
+        read.map_err(|e| HostError::io(format!("cannot read {}", file.display()), e))?;
+        let value: Value = serde_json::from_slice(&raw)
+            .map_err(|e| HostError::invalid(format!("{} is malformed: {e}", file.display())))?;
+        serde_json::from_value::<oci_spec::runtime::LinuxResources>(value.clone()).map_err(
+            |e| {
+                HostError::invalid(format!(
+                    "{} is not OCI linux.resources: {e}",
+                    file.display()
+                ))
+            },
+        )?;
+        return Ok(value);
+    }
+    let mut r = json!({});
+    if args.memory.is_some() || args.memory_swap.is_some() {
+        r["memory"] = json!({});
+        if let Some(m) = args.memory {
+            r["memory"]["limit"] = json!(m);
+        }
+        if let Some(s) = args.memory_swap {
+            r["memory"]["swap"] = json!(s);
+        }
+    }
+    if args.cpu_shares.is_some()
+        || args.cpu_quota.is_some()
+        || args.cpu_period.is_some()
+        || args.cpuset_cpus.is_some()
+    {
+        let mut cpu = json!({});
+        if let Some(v) = args.cpu_shares {
+            cpu["shares"] = json!(v);
+        }
+        if let Some(v) = args.cpu_quota {
+            cpu["quota"] = json!(v);
+        }
+        if let Some(v) = args.cpu_period {
+            cpu["period"] = json!(v);
+        }
+        if let Some(v) = &args.cpuset_cpus {
+            cpu["cpus"] = json!(v);
+        }
+        r["cpu"] = cpu;
+    }
+    if let Some(p) = args.pids_limit {
+        r["pids"] = json!({"limit": p});
+    }
+    if r.as_object().is_some_and(|o| o.is_empty()) {
+        return Err(HostError::invalid("nothing to update")
+            .hint("pass --resources FILE or a limit flag such as --memory"));
+    }
+    Ok(r)
+}
+
+pub fn run(app: &App, args: &UpdateArgs) -> Result<i32> {
+    let resources = resources(args)?;
+    let c = Opened::open(app, &args.id)?;
+    c.backend.update(&args.id, &c.plugin_dir()?, &resources)?;
+    Ok(0)
+}

@@ -1,0 +1,7 @@
+//! Container state under `--root`: validated ids, per-container locks, atomic records.
+
+pub mod id;
+pub mod lock;
+pub mod store;
+
+pub use store::{ContainerRecord, Locked, Store};

@@ -1,0 +1,53 @@
+//! create: `crun create --bundle B --pid-file <dir>/init.pid ID`, stdio inherited.
+
+use lxcri_plugin_api::{
+    Container, PluginError,
+    types::{BackendState, CreateRequest, Status},
+};
+
+use crate::runner::Crun;
+
+pub fn create(
+    crun: &Crun,
+    c: Container<'_>,
+    req: &CreateRequest,
+) -> Result<BackendState, PluginError> {
+    std::fs::create_dir_all(crun.root()).map_err(|e| {
+        PluginError::backend(format!(
+            "cannot create crun root {}: {e}",
+            crun.root().display()
+        ))
+    })?;
+    let pid_file = c.dir.join("init.pid");
+    let mut args = vec![
+        "--bundle".to_string(),
+        req.bundle.display().to_string(),
+        "--pid-file".to_string(),
+        pid_file.display().to_string(),
+    ];
+    if let Some(socket) = &req.console_socket {
+        args.push(format!("--console-socket={}", socket.display()));
+    }
+    if req.no_pivot {
+        args.push("--no-pivot".into());
+    }
+    if req.no_new_keyring {
+        args.push("--no-new-keyring".into());
+    }
+    if req.preserve_fds > 0 {
+        args.push(format!("--preserve-fds={}", req.preserve_fds));
+    }
+    args.push(c.id.to_string());
+    let code = crun.attached("create", c.dir, &args)?;
+    if code != 0 {
+        return Err(PluginError::backend(format!(
+            "crun create exited with {code}"
+        )));
+    }
+    let pid = super::read_pid(&pid_file)?;
+    Ok(BackendState {
+        status: Status::Created,
+        pid: Some(pid),
+        private: serde_json::Value::Null,
+    })
+}

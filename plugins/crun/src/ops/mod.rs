@@ -1,0 +1,66 @@
+//! One module per backend operation; this file wires them into [`BackendPlugin`].
+
+mod create;
+mod delete;
+mod exec;
+mod kill;
+mod list;
+mod pause;
+mod ps;
+mod start;
+mod state;
+mod update;
+
+use lxcri_plugin_api::{
+    BackendPlugin, Container, PluginError,
+    types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry},
+};
+use serde_json::Value;
+
+use crate::runner::Crun;
+
+impl BackendPlugin for Crun {
+    fn create(&self, c: Container<'_>, req: CreateRequest) -> Result<BackendState, PluginError> {
+        create::create(self, c, &req)
+    }
+    fn start(&self, c: Container<'_>) -> Result<(), PluginError> {
+        start::start(self, c)
+    }
+    fn state(&self, c: Container<'_>) -> Result<BackendState, PluginError> {
+        state::state(self, c)
+    }
+    fn kill(&self, c: Container<'_>, signal: i32, all: bool) -> Result<(), PluginError> {
+        kill::kill(self, c, signal, all)
+    }
+    fn delete(&self, c: Container<'_>, force: bool) -> Result<(), PluginError> {
+        delete::delete(self, c, force)
+    }
+    fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
+        list::list(self)
+    }
+    fn exec(&self, c: Container<'_>, req: ExecRequest) -> Result<ExecResult, PluginError> {
+        exec::exec(self, c, &req)
+    }
+    fn ps(&self, c: Container<'_>) -> Result<Vec<i32>, PluginError> {
+        ps::ps(self, c)
+    }
+    fn pause(&self, c: Container<'_>) -> Result<(), PluginError> {
+        pause::pause(self, c)
+    }
+    fn resume(&self, c: Container<'_>) -> Result<(), PluginError> {
+        pause::resume(self, c)
+    }
+    fn update(&self, c: Container<'_>, resources: Value) -> Result<(), PluginError> {
+        update::update(self, c, &resources)
+    }
+}
+
+/// Reads a pid file crun wrote.
+fn read_pid(path: &std::path::Path) -> Result<i32, PluginError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        PluginError::backend(format!("crun wrote no pid file {}: {e}", path.display()))
+    })?;
+    text.trim()
+        .parse()
+        .map_err(|_| PluginError::backend(format!("pid file {} holds {text:?}", path.display())))
+}
