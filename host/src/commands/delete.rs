@@ -20,7 +20,11 @@ pub struct DeleteArgs {
 }
 
 pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
-    let locked = Store::new(app.root()).lock(&args.id)?;
+    let locked = match Store::new(app.root()).lock(&args.id) {
+        // Like runc: a forced delete of a container that is already gone succeeds.
+        Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
+        other => other?,
+    };
     let incomplete = HostError::conflict(format!(
         "container '{}' is incomplete (its create was interrupted)",
         args.id

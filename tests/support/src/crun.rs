@@ -4,15 +4,17 @@
 
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
-/// The wrapper. With `$LXCRI_TEST_HANG_CREATE=FILE`, a `create` runs crun and then
-/// blocks after writing its pid to FILE (to test a host killed in the middle of create).
+/// The wrapper. With `$LXCRI_TEST_HANG_CREATE=FILE`, a `create` runs crun, writes its
+/// pid to FILE and blocks until `FILE.release` exists (to test operations that meet a
+/// create in progress, and a host killed in the middle of it).
 pub const WRAPPER: &str = r#"#!/bin/sh
 if [ -n "$LXCRI_TEST_HANG_CREATE" ]; then
     for a in "$@"; do
         if [ "$a" = create ]; then
             unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun "$@"' crun "$@" || exit $?
             echo $$ > "$LXCRI_TEST_HANG_CREATE.tmp" && mv "$LXCRI_TEST_HANG_CREATE.tmp" "$LXCRI_TEST_HANG_CREATE"
-            exec sleep 1000000
+            while [ ! -e "$LXCRI_TEST_HANG_CREATE.release" ]; do sleep 0.05; done
+            exit 0
         fi
     done
 fi
