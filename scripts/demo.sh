@@ -1,13 +1,71 @@
 #!/usr/bin/env bash
-# The main job: builds the host and its plugins, then shows them at work.
+# The main job: builds the host and its plugins, then runs a busybox container through
+# the host and its crun plugin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --workspace --quiet
-bin=target/debug/proxmox-lxcri
+here=$(pwd)
+bin="$here/target/debug/proxmox-lxcri"
+work=$(mktemp -d /tmp/lxcri-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 export PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=""   # only the plugins built here
 
+# crun on a hybrid cgroup host needs the wrapper (see docs/backends/crun.md).
+crun_path=crun
+if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+    crun_path="$here/scripts/crun-hybrid-wrapper.sh"
+fi
+cat > "$work/config.toml" <<TOML
+default_backend = "crun"
+[plugins.crun]
+path = "$crun_path"
+TOML
+lxcri() { "$bin" --root "$work/root" --config "$work/config.toml" --plugin-dir "$here/target/debug" "$@"; }
+
 echo "== plugins"
-"$bin" plugins
+lxcri plugins
+
+echo "== busybox bundle"
+mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs"/{proc,sys,dev,tmp,etc}
+cp /bin/busybox "$work/bundle/rootfs/bin/"
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$work/bundle/rootfs/bin/$applet"; done
+(cd "$work/bundle" && lxcri spec)
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sleep", "1000"]
+c["hostname"] = "demo"
+json.dump(c, open(path, "w"), indent=2)
+PY
+
+echo "== create, start, exec, ps, pause/resume, kill, delete (backend crun)"
+lxcri create --bundle "$work/bundle" demo1
+lxcri state demo1 | grep -E '"(status|pid|backend)"'
+lxcri start demo1
+lxcri exec demo1 sh -c 'echo "hello from $(hostname), pid 1 is $(cat /proc/1/comm)"'
+lxcri ps demo1
+lxcri pause demo1 && lxcri list
+lxcri resume demo1
+lxcri kill demo1 KILL
+while [ "$(lxcri state demo1 | grep -o '"status": "[a-z]*"')" != '"status": "stopped"' ]; do sleep 0.1; done
+lxcri delete demo1
+lxcri list
+
+echo "== run: waits and returns the container's exit status"
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["args"] = ["sh", "-c", "echo the container says hi; exit 3"]
+json.dump(c, open(path, "w"), indent=2)
+PY
+set +e
+lxcri run --bundle "$work/bundle" demo2
+echo "exit status: $?"
+set -e
+
 echo "== a plugin-contributed command"
-"$bin" greet world
+lxcri greet world

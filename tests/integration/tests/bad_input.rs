@@ -18,8 +18,15 @@ fn nothing_left(host: &Host) {
         "leftover state: {entries:?}"
     );
     let crun_root = host.root.join(".crun");
-    let crun_entries = std::fs::read_dir(&crun_root).map(|d| d.count()).unwrap_or(0);
-    assert_eq!(crun_entries, 0, "leftover crun containers in {}", crun_root.display());
+    let crun_entries = std::fs::read_dir(&crun_root)
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(
+        crun_entries,
+        0,
+        "leftover crun containers in {}",
+        crun_root.display()
+    );
 }
 
 #[test]
@@ -80,7 +87,8 @@ fn invalid_ids() {
 fn unknown_signal() {
     let host = Host::crun();
     let bundle = host.bundle("sig", &["sleep", "1000"]).write();
-    host.run(["run", "-d", "--bundle", bundle.to_str().unwrap(), "c1"]).ok();
+    host.run(["run", "-d", "--bundle", bundle.to_str().unwrap(), "c1"])
+        .ok();
     for sig in ["SIGFOO", "FOO", "99"] {
         let run = host.run(["kill", "c1", sig]);
         one_line_error(&run, 2, "unknown signal");
@@ -94,7 +102,14 @@ fn unknown_signal() {
 fn unknown_backend() {
     let host = Host::crun();
     let bundle = host.bundle("nb", &["true"]).write();
-    let run = host.run(["--backend", "nope", "create", "--bundle", bundle.to_str().unwrap(), "c1"]);
+    let run = host.run([
+        "--backend",
+        "nope",
+        "create",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "c1",
+    ]);
     one_line_error(&run, 7, "backend 'nope' is not loaded (available: crun)");
     let bundle = host
         .bundle("nb-ann", &["true"])
@@ -109,7 +124,8 @@ fn unknown_backend() {
 fn backend_switch_on_existing_container() {
     let host = Host::crun();
     let bundle = host.bundle("sw", &["sleep", "1000"]).write();
-    host.run(["create", "--bundle", bundle.to_str().unwrap(), "c1"]).ok();
+    host.run(["create", "--bundle", bundle.to_str().unwrap(), "c1"])
+        .ok();
     let run = host.run(["--backend", "lxc", "state", "c1"]);
     one_line_error(&run, 6, "served by backend 'crun', not 'lxc'");
     let run = host.run(["--backend", "lxc", "delete", "--force", "c1"]);
@@ -138,7 +154,8 @@ fn malformed_config_file() {
 fn duplicate_id_is_refused_and_keeps_the_first() {
     let host = Host::crun();
     let bundle = host.bundle("dup", &["sleep", "1000"]).write();
-    host.run(["create", "--bundle", bundle.to_str().unwrap(), "c1"]).ok();
+    host.run(["create", "--bundle", bundle.to_str().unwrap(), "c1"])
+        .ok();
     let run = host.run(["create", "--bundle", bundle.to_str().unwrap(), "c1"]);
     one_line_error(&run, 4, "already exists");
     assert_eq!(lxcri_test_support::suite::status(&host, "c1"), "created");
@@ -150,8 +167,15 @@ fn duplicate_id_is_refused_and_keeps_the_first() {
 fn missing_optional_capability_is_a_clean_error() {
     let host = Host::with_plugins(&["lxcri_example_noop"]);
     let bundle = host.bundle("cap", &["true"]).write();
-    host.run(["--backend", "noop", "create", "--bundle", bundle.to_str().unwrap(), "c1"])
-        .ok();
+    host.run([
+        "--backend",
+        "noop",
+        "create",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "c1",
+    ])
+    .ok();
     let run = host.run(["exec", "c1", "true"]);
     one_line_error(&run, 5, "exec is not supported by backend noop");
     let run = host.run(["events", "--stats", "c1"]);

@@ -23,7 +23,8 @@ fn twenty_containers_in_parallel_keep_consistent_state() {
         for (id, bundle) in ids.iter().zip(&bundles) {
             let host = &host;
             s.spawn(move || {
-                host.run(["create", "--bundle", bundle.to_str().unwrap(), id]).ok();
+                host.run(["create", "--bundle", bundle.to_str().unwrap(), id])
+                    .ok();
                 host.run(["start", id]).ok();
             });
         }
@@ -52,7 +53,10 @@ fn twenty_containers_in_parallel_keep_consistent_state() {
         }
     });
     assert_eq!(host.run(["list", "--quiet"]).ok().stdout, "");
-    assert_eq!(std::fs::read_dir(host.root.join(".crun")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(host.root.join(".crun")).unwrap().count(),
+        0
+    );
 }
 
 fn spawn(host: &Host, args: &[&str]) -> Child {
@@ -69,10 +73,15 @@ fn spawn(host: &Host, args: &[&str]) -> Child {
 fn hanging_create(host: &mut Host, id: &str) -> (Child, std::path::PathBuf) {
     let bundle = host.bundle(id, &["sleep", "1000"]).write();
     let marker = host.scratch().join(format!("{id}.hang"));
-    host.env.push(("LXCRI_TEST_HANG_CREATE".into(), marker.display().to_string()));
+    host.env.push((
+        "LXCRI_TEST_HANG_CREATE".into(),
+        marker.display().to_string(),
+    ));
     let child = spawn(host, &["create", "--bundle", bundle.to_str().unwrap(), id]);
     host.env.clear();
-    wait_until("crun create to finish inside the wrapper", || marker.exists());
+    wait_until("crun create to finish inside the wrapper", || {
+        marker.exists()
+    });
     (child, marker.with_extension("hang.release"))
 }
 
@@ -101,13 +110,22 @@ fn operations_on_one_id_are_serialised() {
         .spawn()
         .unwrap();
     wait_until("state to block on the lock", someone_waits_for_a_lock);
-    assert!(state.try_wait().unwrap().is_none(), "state did not wait for create");
+    assert!(
+        state.try_wait().unwrap().is_none(),
+        "state did not wait for create"
+    );
     release(&release_file);
-    assert!(create.wait().unwrap().success(), "create completes once crun returns");
+    assert!(
+        create.wait().unwrap().success(),
+        "create completes once crun returns"
+    );
     assert!(state.wait().unwrap().success());
     let seen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
-    assert_eq!(seen["status"], "created", "state saw the finished create: {seen}");
+    assert_eq!(
+        seen["status"], "created",
+        "state saw the finished create: {seen}"
+    );
     host.run(["delete", "ser"]).ok();
 }
 
@@ -123,7 +141,10 @@ fn a_host_killed_during_create_leaves_state_that_delete_force_cleans() {
     assert!(refused.stderr.contains("incomplete"), "{refused:?}");
     host.run(["delete", "--force", "crash"]).ok();
     assert!(!host.root.join("crash").exists());
-    assert_eq!(std::fs::read_dir(host.root.join(".crun")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(host.root.join(".crun")).unwrap().count(),
+        0
+    );
     let again = host.run(["state", "crash"]).failed();
     assert_eq!(again.code, 3);
 }

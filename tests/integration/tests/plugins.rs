@@ -183,10 +183,24 @@ fn plugins_in_a_world_writable_directory_are_refused_as_root() {
 }
 
 #[test]
-fn a_plugin_built_against_the_1_0_0_interface_loads() {
+fn a_plugin_built_against_the_1_0_0_interface_loads_and_works() {
     let host = Host::new();
     host.install(&fixture_plugin("fixture_legacy"));
     let json = host.run(["plugins", "--format", "json"]).ok().json();
     assert_eq!(json["plugins"][0]["name"], "legacy", "{json}");
     assert_eq!(json["plugins"][0]["api_version"], "1.0.0");
+    assert!(json["rejected"].as_array().unwrap().is_empty(), "{json}");
+
+    let bundle = host.bundle("legacy", &["true"]).write();
+    let bundle = bundle.to_str().unwrap();
+    host.run(["--backend", "legacy", "create", "--bundle", bundle, "old"])
+        .ok();
+    let status = |host: &Host| host.run(["state", "old"]).ok().json()["status"].clone();
+    assert_eq!(status(&host), "created");
+    host.run(["start", "old"]).ok();
+    assert_eq!(status(&host), "running");
+    host.run(["kill", "old", "TERM"]).ok();
+    assert_eq!(status(&host), "stopped");
+    host.run(["delete", "old"]).ok();
+    host.run(["state", "old"]).failed();
 }

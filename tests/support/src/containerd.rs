@@ -1,0 +1,106 @@
+//! A private containerd daemon for tests (config, state and socket in a scratch dir),
+//! and an image built offline from a busybox rootfs with umoci and skopeo.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use crate::{Run, host::run_with_files, suite::wait_until};
+
+/// A running containerd, stopped on drop.
+pub struct Containerd {
+    pub socket: PathBuf,
+    child: Child,
+}
+
+fn must(cmd: &mut Command) {
+    let run = run_with_files(std::mem::replace(cmd, Command::new("true")));
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+impl Containerd {
+    /// Starts containerd with everything under `dir`.
+    pub fn start(dir: &Path) -> Self {
+        let socket = dir.join("containerd.sock");
+        let config = dir.join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "version = 2\nroot = {:?}\nstate = {:?}\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = {:?}\n[ttrpc]\n  address = {:?}\n[debug]\n  address = {:?}\n",
+                dir.join("root").display().to_string(),
+                dir.join("state").display().to_string(),
+                socket.display().to_string(),
+                dir.join("containerd.sock.ttrpc").display().to_string(),
+                dir.join("debug.sock").display().to_string(),
+            ),
+        )
+        .expect("containerd config");
+        let log = std::fs::File::create(dir.join("containerd.log")).expect("log");
+        let child = Command::new("containerd")
+            .arg("--config")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("dup"))
+            .stderr(log)
+            .spawn()
+            .expect("start containerd (install the containerd package)");
+        let daemon = Self { socket, child };
+        wait_until("containerd to answer", || daemon.ctr(["version"]).code == 0);
+        daemon
+    }
+
+    /// Runs `ctr -a SOCKET args...`.
+    pub fn ctr<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = Command::new("ctr");
+        cmd.arg("-a").arg(&self.socket).args(args);
+        run_with_files(cmd)
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds `docker.io/library/bb:latest` as a docker-archive tarball from a busybox
+/// rootfs, offline (umoci + skopeo), and returns the tarball.
+pub fn busybox_image(dir: &Path) -> PathBuf {
+    let layout = dir.join("img");
+    let unpacked = dir.join("unpacked");
+    let tarball = dir.join("bb.tar");
+    let image = format!("{}:bb", layout.display());
+    must(
+        Command::new("umoci")
+            .args(["init", "--layout"])
+            .arg(&layout),
+    );
+    must(Command::new("umoci").args(["new", "--image", &image]));
+    must(
+        Command::new("umoci")
+            .args(["unpack", "--image", &image])
+            .arg(&unpacked),
+    );
+    crate::bundle::busybox_rootfs(&unpacked.join("rootfs"));
+    must(
+        Command::new("umoci")
+            .args(["repack", "--image", &image])
+            .arg(&unpacked),
+    );
+    must(Command::new("umoci").args(["config", "--image", &image, "--config.cmd", "/bin/sh"]));
+    must(Command::new("skopeo").args([
+        "copy",
+        &format!("oci:{image}"),
+        &format!(
+            "docker-archive:{}:docker.io/library/bb:latest",
+            tarball.display()
+        ),
+    ]));
+    tarball
+}
