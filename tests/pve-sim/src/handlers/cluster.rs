@@ -1,0 +1,94 @@
+//! /nodes, /nodes/{node}/status, /cluster/nextid, /cluster/resources.
+
+use serde_json::{Value, json};
+
+use crate::{ApiError, ApiResult, Power, Sim, request::Request};
+
+pub fn nodes(sim: &Sim) -> ApiResult<Value> {
+    let c = sim.cluster.lock().expect("cluster");
+    Ok(Value::Array(
+        c.nodes
+            .iter()
+            .map(|n| {
+                let online = !c.down.contains(n);
+                json!({"node": n, "status": if online { "online" } else { "offline" }, "type": "node",
+                       "maxcpu": 8, "maxmem": 34359738368u64, "mem": used_mem(&c, n), "cpu": 0.05})
+            })
+            .collect(),
+    ))
+}
+
+fn used_mem(c: &crate::Cluster, node: &str) -> u64 {
+    c.guests
+        .values()
+        .filter(|g| g.node == node && g.power != Power::Stopped)
+        .map(|g| {
+            g.config
+                .get("memory")
+                .and_then(|m| m.parse::<u64>().ok())
+                .unwrap_or(512)
+                * 1024
+                * 1024
+        })
+        .sum::<u64>()
+        + 2 * 1024 * 1024 * 1024
+}
+
+pub fn node_status(sim: &Sim, req: &Request) -> ApiResult<Value> {
+    let c = sim.cluster.lock().expect("cluster");
+    let node = req.node();
+    let used = used_mem(&c, &node);
+    let total: u64 = 34359738368;
+    Ok(
+        json!({"cpu": 0.05, "memory": {"total": total, "used": used, "free": total - used},
+              "uptime": 123456, "pveversion": "pve-manager/9.1.2", "cpuinfo": {"cpus": 8}}),
+    )
+}
+
+/// A JSON string, as Proxmox returns it; 400 when the asked vmid is taken.
+pub fn nextid(sim: &Sim, req: &Request) -> ApiResult<Value> {
+    let c = sim.cluster.lock().expect("cluster");
+    if let Some(vmid) = req.int("vmid") {
+        if c.guests.contains_key(&(vmid as u32)) {
+            return Err(ApiError::param("vmid", format!("VM {vmid} already exists")));
+        }
+        return Ok(Value::String(vmid.to_string()));
+    }
+    Ok(Value::String(c.next_free_vmid().to_string()))
+}
+
+pub fn resources(sim: &Sim, req: &Request) -> ApiResult<Value> {
+    let c = sim.cluster.lock().expect("cluster");
+    let filter = req.str("type");
+    let mut out = Vec::new();
+    if filter.as_deref().is_none_or(|t| t == "vm") {
+        for (vmid, g) in &c.guests {
+            let status = match g.power {
+                Power::Stopped => "stopped",
+                _ => "running",
+            };
+            let mut r = json!({
+                "id": format!("{}/{vmid}", g.kind.path()), "type": g.kind.path(), "vmid": vmid,
+                "node": g.node, "status": status, "template": if g.is_template() { 1 } else { 0 },
+                "maxmem": 536870912, "maxcpu": 1,
+            });
+            if let Some(name) = g.config.get("hostname").or(g.config.get("name")) {
+                r["name"] = json!(name);
+            }
+            if let Some(tags) = g.config.get("tags") {
+                r["tags"] = json!(tags);
+            }
+            if let Some(lock) = g.lock() {
+                r["lock"] = json!(lock);
+            }
+            out.push(r);
+        }
+    }
+    if filter.as_deref().is_none_or(|t| t == "node") {
+        for n in &c.nodes {
+            out.push(json!({"id": format!("node/{n}"), "type": "node", "node": n,
+                            "status": if c.down.contains(n) { "offline" } else { "online" }}));
+        }
+    }
+    Ok(Value::Array(out))
+}

@@ -1,0 +1,145 @@
+//! The simulated cluster: nodes, storages with their volumes, guests (LXC and QEMU),
+//! and the task registry.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Guest type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Lxc,
+    Qemu,
+}
+
+impl Kind {
+    pub fn path(self) -> &'static str {
+        match self {
+            Kind::Lxc => "lxc",
+            Kind::Qemu => "qemu",
+        }
+    }
+    /// "CT" or "VM" as Proxmox's messages say.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Lxc => "CT",
+            Kind::Qemu => "VM",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    Stopped,
+    Running,
+    Paused,
+}
+
+/// A guest. `config` holds the config keys as Proxmox stores them (strings).
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub kind: Kind,
+    pub node: String,
+    pub config: BTreeMap<String, String>,
+    pub power: Power,
+    /// A worker currently owns the guest's config lock.
+    pub busy: bool,
+    pub snapshots: Vec<String>,
+    /// Guest-agent exec results by pid: (exit code, stdout).
+    pub agent_exec: BTreeMap<u64, (i64, String)>,
+    pub next_agent_pid: u64,
+}
+
+impl Guest {
+    pub fn new(kind: Kind, node: &str) -> Self {
+        Self {
+            kind,
+            node: node.to_string(),
+            config: BTreeMap::new(),
+            power: Power::Stopped,
+            busy: false,
+            snapshots: Vec::new(),
+            agent_exec: BTreeMap::new(),
+            next_agent_pid: 1000,
+        }
+    }
+
+    pub fn lock(&self) -> Option<&str> {
+        self.config.get("lock").map(String::as_str)
+    }
+
+    pub fn is_template(&self) -> bool {
+        self.config.get("template").is_some_and(|v| v == "1")
+    }
+}
+
+/// A stored volume (template archive, ISO...).
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub content: String,
+    pub size: u64,
+    pub ctime: u64,
+}
+
+/// A UPID task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub node: String,
+    pub typ: String,
+    pub id: String,
+    pub user: String,
+    pub starttime: u64,
+    pub pid: u32,
+    pub running: bool,
+    pub exitstatus: Option<String>,
+    pub log: Vec<String>,
+    pub created: std::time::Instant,
+}
+
+/// Everything mutable in the cluster.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    pub nodes: Vec<String>,
+    pub guests: BTreeMap<u32, Guest>,
+    pub tasks: BTreeMap<String, Task>,
+    /// (node, storage) → volid → volume. Storage `local` is per node (dir: vztmpl, iso,
+    /// backup); `local-lvm` holds guest disks (rootdir, images).
+    pub volumes: BTreeMap<(String, String), BTreeMap<String, Volume>>,
+    pub next_pid: u32,
+    pub down: BTreeSet<String>,
+}
+
+/// Storages every node has: (id, type, content).
+pub const STORAGES: &[(&str, &str, &str)] = &[
+    ("local", "dir", "vztmpl,iso,backup"),
+    ("local-lvm", "lvmthin", "rootdir,images"),
+];
+
+impl Cluster {
+    pub fn new(nodes: &[String]) -> Self {
+        let mut c = Cluster {
+            nodes: nodes.to_vec(),
+            next_pid: 0x1000,
+            ..Default::default()
+        };
+        for node in nodes {
+            for (id, _, _) in STORAGES {
+                c.volumes
+                    .insert((node.clone(), id.to_string()), BTreeMap::new());
+            }
+        }
+        c
+    }
+
+    pub fn storage_content(storage: &str) -> Option<&'static str> {
+        STORAGES
+            .iter()
+            .find(|(id, _, _)| *id == storage)
+            .map(|(_, _, c)| *c)
+    }
+
+    /// Lowest free vmid from 100 (not reserved: callers race, as on a real cluster).
+    pub fn next_free_vmid(&self) -> u32 {
+        (100..)
+            .find(|id| !self.guests.contains_key(id))
+            .unwrap_or(100)
+    }
+}
