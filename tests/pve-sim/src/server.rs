@@ -136,7 +136,7 @@ async fn serve(
     };
     let sim2 = sim.clone();
     let outcome = async {
-        if body.len() > MAX_BODY {
+        if body.len() > MAX_BODY && !path.ends_with("/upload") {
             return Err(ApiError::new(501, "for data too large"));
         }
         let mut params = BTreeMap::new();
@@ -293,12 +293,7 @@ async fn authenticate(
         .flat_map(|v| v.split(';'))
         .map(str::trim)
         .find_map(|c| c.strip_prefix("PVEAuthCookie="))
-        .map(|c| {
-            url::form_urlencoded::parse(format!("t={c}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        })
+        .map(uri_unescape)
         .or_else(|| authz.strip_prefix("PVEAuthCookie=").map(str::to_string));
     let Some(ticket) = cookie else {
         return Err(ApiError::new(401, "No ticket"));
@@ -350,4 +345,24 @@ fn injected_failure(sim: &Sim, method: &str, path: &str) -> Result<(), ApiError>
         return Err(ApiError::new(rule.status, rule.message.clone()));
     }
     Ok(())
+}
+
+/// Perl's `uri_unescape`: `%XX` only (a `+` stays a `+`).
+fn uri_unescape(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

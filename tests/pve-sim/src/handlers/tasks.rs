@@ -22,7 +22,7 @@ fn task_json(upid: &str, t: &Task) -> Value {
 
 fn find<'a>(sim: &Sim, c: &'a crate::Cluster, req: &Request) -> ApiResult<&'a Task> {
     let upid = req.str("upid").unwrap_or_default();
-    if !upid.starts_with("UPID:") || upid.split(':').count() != 10 {
+    if !upid.starts_with("UPID:") || upid.split(':').count() != 9 {
         return Err(ApiError::param("upid", "unable to parse worker upid"));
     }
     let hide = sim.faults.lock().expect("faults").hide_new_tasks;
