@@ -159,6 +159,12 @@ impl<'a> BackendHandle<'a> {
         )
     }
 
+    /// An operation beyond the fixed ABI, by name (JSON in and out).
+    pub fn call(&self, op: &str, req: &serde_json::Value) -> Result<serde_json::Value> {
+        let req = Self::encode(req)?;
+        self.decode(self.obj.call(op.into(), req.as_str().into()))
+    }
+
     pub fn features(&self) -> Result<serde_json::Value> {
         self.require(lxcri_plugin_api::capability::FEATURES)?;
         self.decode(self.obj.features())

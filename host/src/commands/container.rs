@@ -22,9 +22,17 @@ pub struct Opened<'a> {
 }
 
 impl<'a> Opened<'a> {
-    /// Locks container `id` and opens the backend recorded for it.
+    /// Locks container `id` and opens the backend recorded for it. A container
+    /// unknown here but named with `--backend` is looked up in that backend (a lost
+    /// local state is rebuilt from what the backend still has).
     pub fn open(app: &'a App, id: &str) -> Result<Self> {
-        let locked = Store::new(app.root()).lock(id)?;
+        let store = Store::new(app.root());
+        let locked = match store.lock(id) {
+            Err(e) if e.kind == ErrorKind::NotFound && app.global.backend.is_some() => {
+                return Self::adopt(app, id, app.global.backend.as_deref().unwrap_or_default());
+            }
+            other => other?,
+        };
         let record = locked.read()?.ok_or_else(|| {
             lock::not_found(id)
                 .hint("a create was interrupted; `delete --force` removes what is left")
@@ -36,6 +44,36 @@ impl<'a> Opened<'a> {
             record,
             backend,
         })
+    }
+
+    fn adopt(app: &'a App, id: &str, backend_name: &str) -> Result<Self> {
+        let backend = BackendHandle::open(app, backend_name)?;
+        let found = backend.call("find", &serde_json::json!({ "id": id }))?;
+        if found.is_null() {
+            return Err(lock::not_found(id));
+        }
+        tracing::info!("container '{id}' found again in backend {backend_name}");
+        let locked = Store::new(app.root()).reserve(id)?;
+        let record = ContainerRecord {
+            id: id.to_string(),
+            backend: backend_name.to_string(),
+            bundle: PathBuf::new(),
+            status: Status::Stopped,
+            pid: None,
+            created: humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+            annotations: Default::default(),
+            rootfs: None,
+            oci_version: String::new(),
+            private: found,
+        };
+        locked.write(&record)?;
+        let mut opened = Self {
+            locked,
+            record,
+            backend,
+        };
+        opened.refresh()?;
+        Ok(opened)
     }
 
     pub fn id(&self) -> &str {

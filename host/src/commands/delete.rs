@@ -20,7 +20,17 @@ pub struct DeleteArgs {
 }
 
 pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
-    let locked = match Store::new(app.root()).lock(&args.id) {
+    let store = Store::new(app.root());
+    crate::state::id::validate(&args.id)?;
+    if !store.dir(&args.id).exists() && app.global.backend.is_some() {
+        // A container whose local state was lost: find it again in the named backend.
+        match super::container::Opened::open(app, &args.id) {
+            Ok(found) => drop(found),
+            Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        }
+    }
+    let locked = match store.lock(&args.id) {
         // Like runc: a forced delete of a container that is already gone succeeds.
         Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
         other => other?,

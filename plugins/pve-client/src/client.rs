@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 use crate::{
     PveError,
     config::ConnectionConfig,
+    error::HttpError,
     secret::Secret,
     task::{self, TaskOk, Upid},
 };
@@ -187,35 +188,7 @@ impl PveClient {
         if status.is_success() {
             return Ok(json.get("data").cloned().unwrap_or(Value::Null));
         }
-        let errors: BTreeMap<String, String> = json
-            .get("errors")
-            .and_then(|e| e.as_object())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string()),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Err(PveError::Http {
-            method: method.to_string(),
-            path: path.to_string(),
-            status: status.as_u16(),
-            reason: status.canonical_reason().unwrap_or("").to_string(),
-            message: json
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            errors,
-        })
+        Err(http_error(method.as_str(), path, status, &json))
     }
 
     fn classify(&self, err: &PveError, path: &str) -> Retry {
@@ -230,25 +203,21 @@ impl PveClient {
                     Retry::Failover
                 }
             }
-            PveError::Http {
-                status: 595 | 596, ..
-            } => Retry::Same,
-            PveError::Http {
-                status: 400,
-                errors,
-                ..
-            } if path.contains("/tasks/")
-                && errors
-                    .get("upid")
-                    .is_some_and(|m| m.contains("no such task")) =>
+            PveError::Http(h) if h.status == 595 || h.status == 596 => Retry::Same,
+            PveError::Http(h)
+                if h.status == 400
+                    && path.contains("/tasks/")
+                    && h.errors
+                        .get("upid")
+                        .is_some_and(|m| m.contains("no such task")) =>
             {
                 Retry::Same
             }
-            PveError::Http {
-                status: 500,
-                message,
-                ..
-            } if message.contains("can't lock file") && message.contains("got timeout") => {
+            PveError::Http(h)
+                if h.status == 500
+                    && h.message.contains("can't lock file")
+                    && h.message.contains("got timeout") =>
+            {
                 Retry::Same
             }
             _ => Retry::No,
@@ -389,8 +358,10 @@ impl PveClient {
                 .await;
             match result {
                 // An expired or revoked ticket: log in again once.
-                Err(PveError::Http { status: 401, .. })
-                    if matches!(self.auth, Auth::Ticket { .. }) && !relogged =>
+                Err(e)
+                    if e.status() == Some(401)
+                        && matches!(self.auth, Auth::Ticket { .. })
+                        && !relogged =>
                 {
                     tracing::debug!("ticket refused, logging in again");
                     self.auth_headers(&method, true).await?;
@@ -519,19 +490,7 @@ impl PveClient {
                     if status.is_success() {
                         Ok(json.get("data").cloned().unwrap_or(Value::Null))
                     } else {
-                        Err(PveError::Http {
-                            method: "POST".into(),
-                            path: path.clone(),
-                            status: status.as_u16(),
-                            reason: status.canonical_reason().unwrap_or("").into(),
-                            message: json
-                                .get("message")
-                                .and_then(|m| m.as_str())
-                                .unwrap_or("")
-                                .trim()
-                                .into(),
-                            errors: BTreeMap::new(),
-                        })
+                        Err(http_error("POST", &path, status, &json))
                     }
                 }
             })
@@ -566,3 +525,36 @@ macro_rules! display_param {
 }
 
 display_param!(u32, u64, i32, i64, usize, String, &str);
+
+/// The error for a non-2xx answer: Proxmox's `message` and `errors` from the body.
+fn http_error(method: &str, path: &str, status: reqwest::StatusCode, json: &Value) -> PveError {
+    let errors: BTreeMap<String, String> = json
+        .get("errors")
+        .and_then(|e| e.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    PveError::Http(Box::new(HttpError {
+        method: method.to_string(),
+        path: path.to_string(),
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_string(),
+        message: json
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        errors,
+    }))
+}

@@ -5,21 +5,26 @@ use std::collections::BTreeMap;
 
 use lxcri_plugin_api::PluginError;
 
+/// An HTTP error answer: status, reason, Proxmox's message and per-parameter errors.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} {path}: HTTP {status} {reason}{}", detail(.message, .errors))]
+pub struct HttpError {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub reason: String,
+    pub message: String,
+    pub errors: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PveError {
     #[error("invalid Proxmox connection settings: {0}")]
     Config(String),
     #[error("Proxmox VE API unreachable ({0})")]
     Unreachable(String),
-    #[error("{method} {path}: HTTP {status} {reason}{}", detail(.message, .errors))]
-    Http {
-        method: String,
-        path: String,
-        status: u16,
-        reason: String,
-        message: String,
-        errors: BTreeMap<String, String>,
-    },
+    #[error("{0}")]
+    Http(Box<HttpError>),
     #[error("{0}: no answer before the deadline")]
     Timeout(String),
     #[error("task {upid} failed: {status}{}", tail(.log))]
@@ -71,7 +76,7 @@ impl PveError {
     /// HTTP status, if this is an HTTP error.
     pub fn status(&self) -> Option<u16> {
         match self {
-            PveError::Http { status, .. } => Some(*status),
+            PveError::Http(h) => Some(h.status),
             _ => None,
         }
     }
@@ -79,11 +84,9 @@ impl PveError {
     /// Proxmox's message (for matching on its texts).
     pub fn message(&self) -> String {
         match self {
-            PveError::Http {
-                message, errors, ..
-            } => {
-                let mut m = message.clone();
-                for v in errors.values() {
+            PveError::Http(h) => {
+                let mut m = h.message.clone();
+                for v in h.errors.values() {
                     m.push(' ');
                     m.push_str(v);
                 }
@@ -123,7 +126,7 @@ impl From<PveError> for PluginError {
             PveError::Timeout(_) => PluginError::timeout(text),
             PveError::TaskFailed { .. } => PluginError::backend(text),
             PveError::Decode { .. } => PluginError::backend(text),
-            PveError::Http { status, .. } => match status {
+            PveError::Http(h) => match h.status {
                 401 => PluginError::permission(text)
                     .with_hint("check the API token or user/password configured for this plugin"),
                 403 => PluginError::permission(text).with_hint(

@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod guest;
 pub mod lenient;
 pub mod secret;
 pub mod task;
@@ -24,9 +25,7 @@ pub use task::{TaskOk, Upid};
 #[macro_export]
 macro_rules! params {
     ($(($k:expr, $v:expr)),* $(,)?) => {{
-        #[allow(unused_mut)]
-        let mut p: $crate::Params = Vec::new();
-        $( p.push(($k.to_string(), $crate::client::ParamValue::to_param(&$v))); )*
+        let p: $crate::Params = vec![$(($k.to_string(), $crate::client::ParamValue::to_param(&$v))),*];
         p
     }};
 }

@@ -59,7 +59,6 @@ impl Setup {
     }
 }
 
-#[allow(clippy::result_large_err)]
 fn create_ct(pve: &Pve, vmid: u32) -> Result<lxcri_pve_client::TaskOk, PveError> {
     pve.post_task(
         "/nodes/pve1/lxc",
@@ -354,12 +353,8 @@ fn the_simulator_rejects_parameters_outside_the_schema() {
         )
         .unwrap_err();
     match &err {
-        PveError::Http {
-            status,
-            message,
-            errors,
-            ..
-        } => {
+        PveError::Http(h) => {
+            let (status, message, errors) = (&h.status, &h.message, &h.errors);
             assert_eq!(*status, 400);
             assert_eq!(message, "Parameter verification failed.");
             assert_eq!(

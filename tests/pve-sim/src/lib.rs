@@ -88,6 +88,9 @@ pub struct Faults {
     pub drop_connections: u32,
     /// Task status queries for tasks younger than this get 400 "no such task".
     pub hide_new_tasks: Duration,
+    /// The next N `/cluster/nextid` answers repeat the previous answer, as when
+    /// parallel callers ask before any of them creates (a guaranteed race).
+    pub nextid_repeats: u32,
 }
 
 /// One logged request.

@@ -104,6 +104,8 @@ pub struct Cluster {
     /// backup); `local-lvm` holds guest disks (rootdir, images).
     pub volumes: BTreeMap<(String, String), BTreeMap<String, Volume>>,
     pub next_pid: u32,
+    /// The last `/cluster/nextid` answer.
+    pub last_nextid: Option<u32>,
     pub down: BTreeSet<String>,
 }
 

@@ -59,6 +59,9 @@ impl Sim {
         work: Work,
     ) -> String {
         let start = auth::now();
+        // The UPID's id field cannot hold ':', '/' or whitespace.
+        let id = id.replace([':', '/', ' '], "_");
+        let id = id.as_str();
         let upid = {
             let mut c = self.cluster.lock().expect("cluster");
             c.next_pid += 1;
@@ -103,7 +106,15 @@ impl Sim {
             };
             let mut c = sim.cluster.lock().expect("cluster");
             let outcome = match injected.0 {
-                Some(msg) => Err(msg),
+                Some(msg) => {
+                    // A failed create worker removes the config it wrote (and its disks).
+                    if typ.ends_with("create")
+                        && let Some(vmid) = vmid
+                    {
+                        c.guests.remove(&vmid);
+                    }
+                    Err(msg)
+                }
                 None => work(&mut c).map(|mut w| {
                     for n in 0..injected.1.unwrap_or(0) {
                         w.push(format!("simulated warning {}", n + 1));

@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod containerd;
 pub mod crun;
 pub mod host;
+pub mod proxmox;
 pub mod suite;
 
 use std::{

@@ -47,14 +47,23 @@ pub fn node_status(sim: &Sim, req: &Request) -> ApiResult<Value> {
 
 /// A JSON string, as Proxmox returns it; 400 when the asked vmid is taken.
 pub fn nextid(sim: &Sim, req: &Request) -> ApiResult<Value> {
-    let c = sim.cluster.lock().expect("cluster");
+    let mut c = sim.cluster.lock().expect("cluster");
     if let Some(vmid) = req.int("vmid") {
         if c.guests.contains_key(&(vmid as u32)) {
             return Err(ApiError::param("vmid", format!("VM {vmid} already exists")));
         }
         return Ok(Value::String(vmid.to_string()));
     }
-    Ok(Value::String(c.next_free_vmid().to_string()))
+    let mut faults = sim.faults.lock().expect("faults");
+    let id = match c.last_nextid {
+        Some(last) if faults.nextid_repeats > 0 => {
+            faults.nextid_repeats -= 1;
+            last
+        }
+        _ => c.next_free_vmid(),
+    };
+    c.last_nextid = Some(id);
+    Ok(Value::String(id.to_string()))
 }
 
 pub fn resources(sim: &Sim, req: &Request) -> ApiResult<Value> {
