@@ -81,6 +81,10 @@ pub struct ExecRequest {
 pub struct ExecResult {
     pub pid: Option<i32>,
     pub exit_code: Option<i32>,
+    /// Output of an attached process whose backend collects it (instead of wiring
+    /// the process to the caller's stdio); the host prints it.
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
 }
 
 /// One container in a backend's `list`.

@@ -115,5 +115,11 @@ pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
     if let (Some(path), Some(pid)) = (&args.pid_file, result.pid) {
         write_pid_file(path, pid)?;
     }
+    if let Some(out) = &result.stdout {
+        print!("{out}");
+    }
+    if let Some(err) = &result.stderr {
+        eprint!("{err}");
+    }
     Ok(result.exit_code.unwrap_or(0))
 }

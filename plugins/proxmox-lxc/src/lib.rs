@@ -1,22 +1,22 @@
 //! `proxmox-lxc`: runs an OCI bundle as a Proxmox VE LXC container through the API.
 //! The bundle's rootfs becomes a template (uploaded once per content digest), the CT
 //! gets a vmid from `/cluster/nextid` (retried on collision), is tagged so it can be
-//! found again, and its lifecycle maps to the status endpoints.
+//! found again, and its lifecycle maps to the status endpoints
+//! (`lxcri_pve_client::backend`, shared with proxmox-vm).
 
 mod config;
+mod create;
 mod mapping;
-mod ops;
 mod template;
 
 use lxcri_plugin_api::{PluginContext, PluginError, PluginInfo, capability};
-use lxcri_pve_client::Pve;
+use lxcri_pve_client::{Pve, backend::GuestBackend};
 
 use crate::config::LxcConfig;
 
-/// The backend: its settings and an API client.
-pub struct ProxmoxLxc {
+/// How this plugin creates its guests.
+pub struct LxcFlavor {
     cfg: LxcConfig,
-    pve: Pve,
 }
 
 fn info() -> PluginInfo {
@@ -28,10 +28,13 @@ fn info() -> PluginInfo {
     .with_capabilities(&[capability::LIST, capability::PAUSE, capability::RESUME])
 }
 
-fn new_backend(ctx: &PluginContext) -> Result<ProxmoxLxc, PluginError> {
+fn new_backend(ctx: &PluginContext) -> Result<GuestBackend<LxcFlavor>, PluginError> {
     let cfg: LxcConfig = ctx.config()?;
-    let pve = Pve::new(&cfg.api)?;
-    Ok(ProxmoxLxc { cfg, pve })
+    Ok(GuestBackend {
+        pve: Pve::new(&cfg.api)?,
+        shutdown_timeout: cfg.shutdown_timeout,
+        flavor: LxcFlavor { cfg },
+    })
 }
 
 lxcri_plugin_api::declare_plugin! {

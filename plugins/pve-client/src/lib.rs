@@ -4,6 +4,7 @@
 //! switch), tolerant decoding, task waiting, retries only where safe, and failover
 //! across several endpoints. Secrets never reach logs or errors.
 
+pub mod backend;
 pub mod blocking;
 pub mod client;
 pub mod config;

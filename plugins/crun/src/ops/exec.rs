@@ -35,10 +35,11 @@ pub fn exec(crun: &Crun, c: Container<'_>, req: &ExecRequest) -> Result<ExecResu
         return Ok(ExecResult {
             pid: Some(pid?),
             exit_code: Some(code),
+            ..Default::default()
         });
     }
     Ok(ExecResult {
-        pid: None,
         exit_code: Some(code),
+        ..Default::default()
     })
 }

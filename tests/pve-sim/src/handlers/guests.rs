@@ -677,10 +677,16 @@ pub fn agent_ping(sim: &Sim, req: &Request) -> ApiResult<Value> {
     })
 }
 
-/// Simulates a few commands: `echo ...`, `true`, `false`, `sh -c 'exit N'` and
+/// Simulates a few commands (after an optional `env K=V...`): `echo ...`, `true`, `false`, `sh -c 'exit N'` and
 /// `sh -c 'echo ...'`; anything else exits 0 without output.
 fn simulate(command: &[String]) -> (i64, String) {
-    let words: Vec<&str> = command.iter().map(String::as_str).collect();
+    let mut words: Vec<&str> = command.iter().map(String::as_str).collect();
+    if words.first() == Some(&"env") {
+        words.remove(0);
+        while words.first().is_some_and(|w| w.contains('=')) {
+            words.remove(0);
+        }
+    }
     match words.as_slice() {
         ["echo", rest @ ..] => (0, format!("{}\n", rest.join(" "))),
         ["false"] => (1, String::new()),
