@@ -69,3 +69,51 @@ set -e
 
 echo "== a plugin-contributed command"
 lxcri greet world
+
+echo "== Proxmox backends against the simulator"
+"$here/target/debug/pve-sim" > "$work/sim.out" 2>&1 &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null; rm -rf "$work"' EXIT
+while ! grep -q '^token=' "$work/sim.out" 2>/dev/null; do sleep 0.1; done
+endpoints=$(sed -n 's/^endpoints=//p' "$work/sim.out" | sed 's/,/", "/g')
+fingerprint=$(sed -n 's/^fingerprint=//p' "$work/sim.out")
+(umask 077; sed -n 's/^token=//p' "$work/sim.out" > "$work/pve-token")
+for plugin in proxmox-lxc proxmox-vm; do
+    cat >> "$work/config.toml" <<TOML
+[plugins.$plugin.api]
+endpoints = ["$endpoints"]
+token_file = "$work/pve-token"
+[plugins.$plugin.api.tls]
+fingerprint = "$fingerprint"
+TOML
+done
+cat >> "$work/config.toml" <<TOML
+[plugins.proxmox-lxc]
+storage = "local-lvm"
+bridge = "vmbr0"
+[plugins.proxmox-vm]
+template_vmid = 9000
+bridge = "vmbr0"
+agent = true
+TOML
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["args"] = ["sleep", "1000"]
+c["linux"]["resources"] = {"memory": {"limit": 536870912}}
+json.dump(c, open(path, "w"), indent=2)
+PY
+for backend in proxmox-lxc proxmox-vm; do
+    echo "-- $backend"
+    lxcri --backend $backend create --bundle "$work/bundle" "demo-$backend"
+    lxcri start "demo-$backend"
+    lxcri state "demo-$backend" | grep -E '"(status|backend)"'
+    if [ $backend = proxmox-vm ]; then lxcri exec "demo-$backend" echo hello from the VM guest agent; fi
+    lxcri pause "demo-$backend" && lxcri resume "demo-$backend"
+    lxcri list
+    lxcri kill "demo-$backend" TERM
+    lxcri state "demo-$backend" | grep '"status"'
+    lxcri delete "demo-$backend"
+done
+echo "demo finished"

@@ -33,8 +33,15 @@ impl Flavor for VmFlavor {
         for w in warnings {
             tracing::warn!("{}: {w}", c.id);
         }
-        let node = guest::choose_node(pve, cfg.node.as_deref(), &cfg.nodes)?;
+        // Clones are made on the template's node; another configured node is the
+        // clone's `target` (which needs shared storage).
         let template = self.template;
+        let source = guest::locate(pve, Self::KIND, template)?;
+        let node = match cfg.node.as_deref() {
+            Some(n) => n.to_string(),
+            None if cfg.nodes.is_empty() || cfg.nodes.contains(&source) => source.clone(),
+            None => guest::choose_node(pve, None, &cfg.nodes)?,
+        };
         let (vmid, upid) = guest::allocate(pve, |vmid| {
             let mut p = params![
                 ("newid", vmid),
@@ -47,7 +54,10 @@ impl Flavor for VmFlavor {
             {
                 p.extend(params![("storage", storage.as_str())]);
             }
-            pve.post(&format!("/nodes/{node}/qemu/{template}/clone"), p)
+            if node != source {
+                p.extend(params![("target", node.as_str())]);
+            }
+            pve.post(&format!("/nodes/{source}/qemu/{template}/clone"), p)
         })?;
         let record = GuestRecord {
             vmid,

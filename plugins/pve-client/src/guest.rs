@@ -208,6 +208,21 @@ pub fn tagged(pve: &Pve, kind: GuestKind) -> Result<Vec<(String, GuestRecord, St
     Ok(out)
 }
 
+/// The node a guest (e.g. a template) lives on.
+pub fn locate(pve: &Pve, kind: GuestKind, vmid: u32) -> Result<String, PluginError> {
+    let resources: Vec<Resource> = pve.get("/cluster/resources", params![("type", "vm")])?;
+    resources
+        .into_iter()
+        .find(|r| r.kind == kind.path() && r.vmid == vmid as i64)
+        .map(|r| r.node)
+        .ok_or_else(|| {
+            PluginError::not_found(format!(
+                "{} {vmid} does not exist in the cluster",
+                kind.path()
+            ))
+        })
+}
+
 /// Finds the guest of container `id` by its tag and description.
 pub fn find(pve: &Pve, kind: GuestKind, id: &str) -> Result<Option<GuestRecord>, PveError> {
     Ok(tagged(pve, kind)?

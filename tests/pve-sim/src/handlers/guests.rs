@@ -446,7 +446,15 @@ pub fn clone(sim: &Arc<Sim>, req: &Request, kind: Kind) -> ApiResult<Value> {
                 "unable to create {label} {newid} - {label} {newid} already exists on node '{node}'"
             )));
         }
-        let mut g = Guest::new(kind, &node);
+        // `target` puts the clone on another node (shared storage assumed).
+        let target = req.str("target").unwrap_or_else(|| node.clone());
+        if !c.nodes.contains(&target) {
+            return Err(ApiError::param(
+                "target",
+                format!("no such cluster node '{target}'"),
+            ));
+        }
+        let mut g = Guest::new(kind, &target);
         g.config = source.config.clone();
         g.config.remove("template");
         g.config.insert("lock".into(), "create".into());
