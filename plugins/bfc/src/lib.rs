@@ -1,0 +1,63 @@
+//! # BFC
+//!
+//! A native reader and writer of the BFC single-file archive format (header, objects,
+//! sorted index, footer; optional zstd per file and ChaCha20-Poly1305 encryption with a
+//! password or a key file), interoperable with the reference C tool, with safe
+//! extraction. Also the `bfc` integration plugin: `proxmox-lxcri bfc
+//! create|list|extract|verify|info|pack-bundle|unpack-bundle`, and the `pack` /
+//! `unpack` hooks for bundles and checkpoint images.
+
+pub mod bundle;
+mod commands;
+pub mod crc;
+pub mod crypto;
+pub mod extract;
+pub mod layout;
+pub mod path;
+pub mod reader;
+pub mod writer;
+
+use lxcri_plugin_api::{PluginContext, PluginError};
+
+/// Everything that can go wrong with an archive.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BfcError {
+    #[error("{0}")]
+    Io(String),
+    #[error("archive is corrupt: {0}")]
+    Corrupt(String),
+    #[error("refusing a hostile archive: {0}")]
+    Hostile(String),
+    #[error("invalid archive path {0}")]
+    BadPath(String),
+    #[error("wrong password or key: {0} does not decrypt")]
+    WrongKey(String),
+    #[error("{0} is encrypted")]
+    NeedKey(String),
+    #[error("{0}")]
+    Crypto(String),
+    #[error("{0}")]
+    Exists(String),
+}
+
+impl From<BfcError> for PluginError {
+    fn from(e: BfcError) -> Self {
+        let text = e.to_string();
+        match e {
+            BfcError::Io(ref m) if m.contains("No such file") => PluginError::not_found(text),
+            BfcError::Io(_) => PluginError::backend(text),
+            BfcError::Corrupt(_) | BfcError::Hostile(_) | BfcError::BadPath(_) | BfcError::Crypto(_) => {
+                PluginError::invalid_input(text)
+            }
+            BfcError::WrongKey(_) => PluginError::permission(text),
+            BfcError::NeedKey(_) => PluginError::invalid_input(text)
+                .with_hint("pass --password, --password-file or --keyfile"),
+            BfcError::Exists(_) => PluginError::already_exists(text),
+        }
+    }
+}
+
+lxcri_plugin_api::declare_plugin! {
+    info: commands::info,
+    integration: |ctx: &PluginContext| Ok(commands::Bfc { ctx: ctx.clone() }),
+}

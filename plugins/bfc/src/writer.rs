@@ -1,0 +1,376 @@
+//! The writer: objects are streamed to the file as they are added (a plain or
+//! compressed file never sits in memory; an encrypted one does, as one AEAD message),
+//! then the sorted index, the footer, and for encryption the final header.
+
+use std::{
+    collections::BTreeSet,
+    fs::File,
+    io::{BufWriter, Read, Seek, SeekFrom, Write},
+    os::unix::fs::MetadataExt,
+    path::Path,
+};
+
+use crate::{
+    BfcError,
+    crypto::ContentKey,
+    layout::*,
+    path::normalize,
+};
+
+/// Compression of file contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    /// zstd at `level` for files of at least `threshold` bytes, kept only if smaller.
+    Zstd { level: i32, threshold: u64 },
+}
+
+/// How contents are encrypted.
+#[derive(Debug, Clone)]
+pub enum Encryption {
+    None,
+    Password(String),
+    /// A raw 32-byte key.
+    Key(Vec<u8>),
+}
+
+/// Writer settings.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    pub compression: Compression,
+    pub encryption: Encryption,
+    pub block_size: u32,
+    /// Fixed header UUID (tests); random otherwise.
+    pub uuid: Option<[u8; 16]>,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self {
+            compression: Compression::None,
+            encryption: Encryption::None,
+            block_size: 4096,
+            uuid: None,
+        }
+    }
+}
+
+/// An archive being written.
+pub struct Writer {
+    file: File,
+    offset: u64,
+    entries: Vec<Entry>,
+    paths: BTreeSet<String>,
+    header: Header,
+    key: Option<ContentKey>,
+    compression: Compression,
+}
+
+fn random<const N: usize>() -> Result<[u8; N], BfcError> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| BfcError::Crypto(e.to_string()))?;
+    Ok(b)
+}
+
+fn io(what: &str) -> impl Fn(std::io::Error) -> BfcError + '_ {
+    move |e| BfcError::Io(format!("{what}: {e}"))
+}
+
+/// Whole seconds of a file's mtime in ns, like the reference CLI.
+pub fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
+    (meta.mtime().max(0) as u64) * 1_000_000_000
+}
+
+impl Writer {
+    /// Starts an archive in `file` (already created by the caller).
+    pub fn new(mut file: File, opts: WriteOptions) -> Result<Self, BfcError> {
+        let mut uuid = match opts.uuid {
+            Some(u) => u,
+            None => random::<16>()?,
+        };
+        if opts.uuid.is_none() {
+            uuid[6] = (uuid[6] & 0x0f) | 0x40;
+            uuid[8] = (uuid[8] & 0x3f) | 0x80;
+        }
+        let (key, salt) = match &opts.encryption {
+            Encryption::None => (None, [0u8; 32]),
+            Encryption::Password(pw) => {
+                let salt = random::<32>()?;
+                (Some(ContentKey::from_password(pw, &salt)?), salt)
+            }
+            Encryption::Key(bytes) => (Some(ContentKey::from_bytes(bytes)?), [0u8; 32]),
+        };
+        let mut features = 0;
+        if matches!(opts.compression, Compression::Zstd { .. }) {
+            features |= FEATURE_ZSTD;
+        }
+        // The final header (with salt and the AEAD bit) is written at finish.
+        let header = Header { block_size: opts.block_size, features, uuid, salt: [0; 32] };
+        file.write_all(&header.encode()).map_err(io("write header"))?;
+        let header = if key.is_some() { Header { features: features | FEATURE_AEAD, salt, ..header } } else { header };
+        Ok(Self {
+            file,
+            offset: HEADER_SIZE as u64,
+            entries: Vec::new(),
+            paths: BTreeSet::new(),
+            header,
+            key,
+            compression: opts.compression,
+        })
+    }
+
+    fn claim(&mut self, path: &str) -> Result<String, BfcError> {
+        let path = normalize(path)?;
+        if !self.paths.insert(path.clone()) {
+            return Err(BfcError::BadPath(format!("{path:?} is already in the archive")));
+        }
+        Ok(path)
+    }
+
+    fn head_len(path: &str) -> usize {
+        let head = OBJECT_HEADER_SIZE + path.len();
+        head + pad16(head)
+    }
+
+    fn write_object_head(&mut self, path: &str, oh: &ObjectHeader) -> Result<(), BfcError> {
+        let mut head = Vec::with_capacity(Self::head_len(path));
+        head.extend_from_slice(&oh.encode());
+        head.extend_from_slice(path.as_bytes());
+        head.resize(Self::head_len(path), 0);
+        self.file.seek(SeekFrom::Start(self.offset)).map_err(io("seek"))?;
+        self.file.write_all(&head).map_err(io("write object"))
+    }
+
+    fn record(&mut self, path: String, oh: &ObjectHeader, obj_size: u64) {
+        self.entries.push(Entry {
+            path,
+            obj_offset: self.offset,
+            obj_size,
+            mode: oh.mode,
+            mtime_ns: oh.mtime_ns,
+            comp: oh.comp as u32,
+            enc: oh.enc as u32,
+            orig_size: oh.orig_size,
+            crc: oh.crc,
+        });
+        self.offset += obj_size;
+    }
+
+    pub fn add_dir(&mut self, path: &str, perm: u32, mtime_ns: u64) -> Result<(), BfcError> {
+        let path = self.claim(path)?;
+        let oh = ObjectHeader {
+            kind: TYPE_DIR,
+            comp: 0,
+            enc: 0,
+            name_len: path.len() as u16,
+            mode: S_IFDIR | (perm & 0o7777),
+            mtime_ns,
+            orig_size: 0,
+            enc_size: 0,
+            crc: 0,
+        };
+        self.write_object_head(&path, &oh)?;
+        let size = Self::head_len(&path) as u64;
+        self.record(path, &oh, size);
+        Ok(())
+    }
+
+    pub fn add_symlink(&mut self, path: &str, target: &str, perm: u32, mtime_ns: u64) -> Result<(), BfcError> {
+        let path = self.claim(path)?;
+        let t = target.as_bytes();
+        let oh = ObjectHeader {
+            kind: TYPE_SYMLINK,
+            comp: 0,
+            enc: 0,
+            name_len: path.len() as u16,
+            mode: S_IFLNK | (perm & 0o7777),
+            mtime_ns,
+            orig_size: t.len() as u64,
+            enc_size: t.len() as u64,
+            crc: crate::crc::checksum(t),
+        };
+        self.write_object_head(&path, &oh)?;
+        let mut body = t.to_vec();
+        body.resize(t.len() + pad16(t.len()), 0);
+        self.file.write_all(&body).map_err(io("write link"))?;
+        let size = (Self::head_len(&path) + body.len()) as u64;
+        self.record(path, &oh, size);
+        Ok(())
+    }
+
+    /// Adds a file whose content `open` yields (called twice when compression does
+    /// not pay off and the raw bytes are stored instead).
+    pub fn add_file_with<F>(&mut self, path: &str, size: u64, perm: u32, mtime_ns: u64, open: F) -> Result<(), BfcError>
+    where
+        F: Fn() -> std::io::Result<Box<dyn Read>>,
+    {
+        let path = self.claim(path)?;
+        let head = Self::head_len(&path) as u64;
+        let content_start = self.offset + head;
+        let zstd = match self.compression {
+            Compression::Zstd { level, threshold } if size >= threshold.max(1) => Some(if level <= 0 { 3 } else { level.min(22) }),
+            _ => None,
+        };
+        let (comp, enc_size, crc) = if let Some(key) = &self.key {
+            let mut plain = Vec::with_capacity(size as usize);
+            open().and_then(|mut r| r.read_to_end(&mut plain)).map_err(io(&path))?;
+            let crc = crate::crc::checksum(&plain);
+            let mut comp = 0u8;
+            let mut body = plain;
+            if let Some(level) = zstd {
+                let packed = zstd::bulk::compress(&body, level).map_err(io("zstd"))?;
+                if packed.len() < body.len() {
+                    body = packed;
+                    comp = 1;
+                }
+            }
+            let stored = key.encrypt(&path, &body)?;
+            self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+            self.file.write_all(&stored).map_err(io("write"))?;
+            (comp, stored.len() as u64, crc)
+        } else {
+            let mut written = None;
+            if let Some(level) = zstd {
+                self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+                let mut crc = crate::crc::digest();
+                let mut counter = CountingWriter { inner: BufWriter::new(&mut self.file), count: 0 };
+                {
+                    let mut enc = zstd::stream::Encoder::new(&mut counter, level).map_err(io("zstd"))?;
+                    enc.set_pledged_src_size(Some(size)).map_err(io("zstd"))?;
+                    enc.include_checksum(false).map_err(io("zstd"))?;
+                    enc.include_contentsize(true).map_err(io("zstd"))?;
+                    let mut src = open().map_err(io(&path))?;
+                    copy_with_crc(&mut src, &mut enc, &mut crc, size, &path)?;
+                    enc.finish().map_err(io("zstd"))?;
+                }
+                counter.inner.flush().map_err(io("write"))?;
+                let packed = counter.count;
+                drop(counter);
+                if packed < size {
+                    written = Some((1u8, packed, crc.finalize()));
+                }
+            }
+            match written {
+                Some(w) => w,
+                None => {
+                    self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+                    self.file.set_len(content_start).map_err(io("truncate"))?;
+                    let mut crc = crate::crc::digest();
+                    let mut out = BufWriter::new(&mut self.file);
+                    let mut src = open().map_err(io(&path))?;
+                    copy_with_crc(&mut src, &mut out, &mut crc, size, &path)?;
+                    out.flush().map_err(io("write"))?;
+                    (0u8, size, crc.finalize())
+                }
+            }
+        };
+        let oh = ObjectHeader {
+            kind: TYPE_FILE,
+            comp,
+            enc: u8::from(self.key.is_some()),
+            name_len: path.len() as u16,
+            mode: S_IFREG | (perm & 0o7777),
+            mtime_ns,
+            orig_size: size,
+            enc_size,
+            crc,
+        };
+        self.write_object_head(&path, &oh)?;
+        self.record(path, &oh, head + enc_size);
+        self.file.set_len(self.offset).map_err(io("truncate"))?;
+        Ok(())
+    }
+
+    /// Adds an in-memory file.
+    pub fn add_bytes(&mut self, path: &str, data: &[u8], perm: u32, mtime_ns: u64) -> Result<(), BfcError> {
+        let owned = data.to_vec();
+        self.add_file_with(path, data.len() as u64, perm, mtime_ns, move || Ok(Box::new(std::io::Cursor::new(owned.clone()))))
+    }
+
+    /// Adds `fs_path` (file, dir or symlink; dirs recursively, pre-order, sorted) as
+    /// `name`. Special files are skipped.
+    pub fn add_path(&mut self, fs_path: &Path, name: &str, progress: &mut dyn FnMut(&str)) -> Result<(), BfcError> {
+        let meta = std::fs::symlink_metadata(fs_path).map_err(io(&fs_path.display().to_string()))?;
+        let perm = meta.mode() & 0o777;
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            let target = std::fs::read_link(fs_path).map_err(io("readlink"))?;
+            let target = target.to_str().ok_or_else(|| BfcError::BadPath(format!("{}: link target is not UTF-8", fs_path.display())))?;
+            self.add_symlink(name, target, perm, mtime_ns(&meta))?;
+        } else if ft.is_dir() {
+            self.add_dir(name, perm, mtime_ns(&meta))?;
+            let mut children: Vec<_> = std::fs::read_dir(fs_path)
+                .map_err(io(&fs_path.display().to_string()))?
+                .filter_map(|e| e.ok())
+                .collect();
+            children.sort_by_key(|e| e.file_name());
+            for child in children {
+                let child_name = child.file_name();
+                let child_name = child_name
+                    .to_str()
+                    .ok_or_else(|| BfcError::BadPath(format!("{}: name is not UTF-8", child.path().display())))?;
+                self.add_path(&child.path(), &format!("{name}/{child_name}"), progress)?;
+            }
+        } else if ft.is_file() {
+            let owned = fs_path.to_path_buf();
+            self.add_file_with(name, meta.len(), perm, mtime_ns(&meta), move || {
+                Ok(Box::new(File::open(&owned)?) as Box<dyn Read>)
+            })?;
+        } else {
+            tracing::debug!("skipping special file {}", fs_path.display());
+            return Ok(());
+        }
+        progress(name);
+        Ok(())
+    }
+
+    /// Writes the index, the footer and the final header; returns the entry count.
+    pub fn finish(mut self) -> Result<usize, BfcError> {
+        self.entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+        let index = encode_index(&self.entries);
+        let footer = Footer { index_size: index.len() as u64, index_crc: crate::crc::checksum(&index), index_offset: self.offset };
+        self.file.seek(SeekFrom::Start(self.offset)).map_err(io("seek"))?;
+        self.file.write_all(&index).map_err(io("write index"))?;
+        self.file.write_all(&footer.encode()).map_err(io("write footer"))?;
+        if self.key.is_some() {
+            self.file.seek(SeekFrom::Start(0)).map_err(io("seek"))?;
+            self.file.write_all(&self.header.encode()).map_err(io("write header"))?;
+        }
+        self.file.sync_all().map_err(io("sync"))?;
+        Ok(self.entries.len())
+    }
+}
+
+struct CountingWriter<W: Write> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn copy_with_crc(src: &mut dyn Read, dst: &mut dyn Write, crc: &mut crc::Digest<'static, u32>, size: u64, path: &str) -> Result<(), BfcError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = src.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        crc.update(&buf[..n]);
+        dst.write_all(&buf[..n]).map_err(io("write"))?;
+        total += n as u64;
+    }
+    if total != size {
+        return Err(BfcError::Io(format!("{path}: changed size while being archived ({size} → {total} bytes)")));
+    }
+    Ok(())
+}
