@@ -16,3 +16,7 @@ if ((${#missing[@]})); then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 fi
 command -v cargo >/dev/null || { echo "setup: cargo (Rust stable) is required" >&2; exit 1; }
+command -v cargo-fuzz >/dev/null || {
+    echo "setup: installing cargo-fuzz" >&2
+    cargo install --quiet --locked cargo-fuzz
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy, the workspace build (host + plugins)
-# and all tests with the real host binary, real crun and the other real tools.
+# Runs every check and test: formatting, clippy, the workspace build (host + plugins),
+# all tests with the real host binary, real crun and the other real tools, and a
+# bounded fuzz run of the BFC reader ($FUZZ_SECONDS, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,3 +9,5 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --workspace --quiet
 cargo test --workspace --quiet
+# cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+(cd plugins/bfc/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run reader -- -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=1 2>&1 | tail -3)

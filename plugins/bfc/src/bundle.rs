@@ -2,16 +2,33 @@
 
 use std::{fs::File, path::Path};
 
-use crate::{BfcError, extract::{ExtractOptions, extract}, reader::Archive, writer::{WriteOptions, Writer, mtime_ns}};
+use crate::{
+    BfcError,
+    extract::{ExtractOptions, extract},
+    reader::Archive,
+    writer::{WriteOptions, Writer, mtime_ns},
+};
 
 /// Packs `bundle` (config.json and rootfs) into a new archive at `out`.
-pub fn pack(bundle: &Path, out: &Path, opts: WriteOptions, progress: &mut dyn FnMut(&str)) -> Result<usize, BfcError> {
+pub fn pack(
+    bundle: &Path,
+    out: &Path,
+    opts: WriteOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<usize, BfcError> {
     let config = bundle.join("config.json");
     let rootfs = bundle.join("rootfs");
     if !config.is_file() || !rootfs.is_dir() {
-        return Err(BfcError::Io(format!("{} is not a bundle (config.json and rootfs/ expected)", bundle.display())));
+        return Err(BfcError::Io(format!(
+            "{} is not a bundle (config.json and rootfs/ expected)",
+            bundle.display()
+        )));
     }
-    let file = File::options().write(true).create_new(true).open(out).map_err(|e| BfcError::Io(format!("{}: {e}", out.display())))?;
+    let file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| BfcError::Io(format!("{}: {e}", out.display())))?;
     let written = (|| {
         let mut w = Writer::new(file, opts)?;
         let meta = std::fs::metadata(&config).map_err(|e| BfcError::Io(e.to_string()))?;
@@ -27,10 +44,18 @@ pub fn pack(bundle: &Path, out: &Path, opts: WriteOptions, progress: &mut dyn Fn
 }
 
 /// Unpacks a bundle archive into `bundle` (created; must not hold config.json/rootfs).
-pub fn unpack(archive: &Path, bundle: &Path, key: Option<&[u8]>, password: Option<&str>) -> Result<usize, BfcError> {
+pub fn unpack(
+    archive: &Path,
+    bundle: &Path,
+    key: Option<&[u8]>,
+    password: Option<&str>,
+) -> Result<usize, BfcError> {
     let mut a = Archive::open(archive)?;
     if a.find("config.json").is_none() || a.find("rootfs").is_none() {
-        return Err(BfcError::Corrupt(format!("{} is not a bundle archive (config.json and rootfs expected)", archive.display())));
+        return Err(BfcError::Corrupt(format!(
+            "{} is not a bundle archive (config.json and rootfs expected)",
+            archive.display()
+        )));
     }
     if let Some(pw) = password {
         a.unlock_with_password(pw)?;

@@ -26,7 +26,8 @@ impl std::fmt::Debug for ContentKey {
 impl ContentKey {
     /// Argon2id over the password with the first 16 salt bytes.
     pub fn from_password(password: &str, salt: &[u8; 32]) -> Result<Self, BfcError> {
-        let params = Params::new(65536, 3, 1, Some(32)).map_err(|e| BfcError::Crypto(e.to_string()))?;
+        let params =
+            Params::new(65536, 3, 1, Some(32)).map_err(|e| BfcError::Crypto(e.to_string()))?;
         let mut out = [0u8; 32];
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(password.as_bytes(), &salt[..16], &mut out)
@@ -36,9 +37,12 @@ impl ContentKey {
 
     /// A raw key (key files hold exactly 32 bytes).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BfcError> {
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| BfcError::Crypto(format!("a key file must hold exactly 32 bytes, this one has {}", bytes.len())))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            BfcError::Crypto(format!(
+                "a key file must hold exactly 32 bytes, this one has {}",
+                bytes.len()
+            ))
+        })?;
         Ok(Self(key))
     }
 
@@ -47,7 +51,13 @@ impl ContentKey {
         getrandom::getrandom(&mut nonce).map_err(|e| BfcError::Crypto(e.to_string()))?;
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
         let ct = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: path.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: path.as_bytes(),
+                },
+            )
             .map_err(|_| BfcError::Crypto("encryption failed".into()))?;
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
@@ -57,11 +67,19 @@ impl ContentKey {
 
     pub fn decrypt(&self, path: &str, stored: &[u8]) -> Result<Vec<u8>, BfcError> {
         if stored.len() < NONCE_LEN + TAG_LEN {
-            return Err(BfcError::Corrupt(format!("{path}: encrypted content too short")));
+            return Err(BfcError::Corrupt(format!(
+                "{path}: encrypted content too short"
+            )));
         }
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
         cipher
-            .decrypt(Nonce::from_slice(&stored[..NONCE_LEN]), Payload { msg: &stored[NONCE_LEN..], aad: path.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(&stored[..NONCE_LEN]),
+                Payload {
+                    msg: &stored[NONCE_LEN..],
+                    aad: path.as_bytes(),
+                },
+            )
             .map_err(|_| BfcError::WrongKey(path.to_string()))
     }
 }

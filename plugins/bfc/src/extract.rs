@@ -34,7 +34,9 @@ fn selected(e: &Entry, prefixes: &[String]) -> bool {
     prefixes.is_empty()
         || prefixes.iter().any(|p| {
             let p = p.trim_end_matches('/');
-            e.path == p || e.path.starts_with(&format!("{p}/")) || p.starts_with(&format!("{}/", e.path))
+            e.path == p
+                || e.path.starts_with(&format!("{p}/"))
+                || p.starts_with(&format!("{}/", e.path))
         })
 }
 
@@ -66,25 +68,53 @@ fn parent_dirs(root: &Path, rel: &Path) -> Result<(), BfcError> {
 }
 
 fn set_mtime(path: &Path, mtime_ns: u64) {
-    let t = TimeSpec::new((mtime_ns / 1_000_000_000) as i64, (mtime_ns % 1_000_000_000) as i64);
-    let _ = utimensat(nix::fcntl::AT_FDCWD, path, &t, &t, UtimensatFlags::NoFollowSymlink);
+    let t = TimeSpec::new(
+        (mtime_ns / 1_000_000_000) as i64,
+        (mtime_ns % 1_000_000_000) as i64,
+    );
+    let _ = utimensat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        &t,
+        &t,
+        UtimensatFlags::NoFollowSymlink,
+    );
 }
 
 /// Extracts into `target` (created if missing); returns the number of entries.
-pub fn extract(archive: &mut Archive, target: &Path, opts: &ExtractOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<usize, BfcError> {
-    let entries: Vec<Entry> = archive.entries.iter().filter(|e| selected(e, &opts.prefixes)).cloned().collect();
+pub fn extract(
+    archive: &mut Archive,
+    target: &Path,
+    opts: &ExtractOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<usize, BfcError> {
+    let entries: Vec<Entry> = archive
+        .entries
+        .iter()
+        .filter(|e| selected(e, &opts.prefixes))
+        .cloned()
+        .collect();
     if entries.is_empty() {
         return Err(BfcError::BadPath("no entry matches".into()));
     }
     fs::create_dir_all(target).map_err(io(target))?;
-    let tops: std::collections::BTreeSet<String> = entries.iter().map(|e| e.path.split('/').next().unwrap_or_default().to_string()).collect();
+    let tops: std::collections::BTreeSet<String> = entries
+        .iter()
+        .map(|e| e.path.split('/').next().unwrap_or_default().to_string())
+        .collect();
     if !opts.force
-        && let Some(existing) = tops.iter().find(|t| fs::symlink_metadata(target.join(t)).is_ok())
+        && let Some(existing) = tops
+            .iter()
+            .find(|t| fs::symlink_metadata(target.join(t)).is_ok())
     {
-        return Err(BfcError::Exists(format!("{} exists (use --force to replace it)", target.join(existing).display())));
+        return Err(BfcError::Exists(format!(
+            "{} exists (use --force to replace it)",
+            target.join(existing).display()
+        )));
     }
     let staging = tempdir_in(target)?;
-    let result = stage(archive, &staging, &entries, progress).and_then(|_| publish(&staging, target, &tops, opts.force));
+    let result = stage(archive, &staging, &entries, progress)
+        .and_then(|_| publish(&staging, target, &tops, opts.force));
     let _ = fs::remove_dir_all(&staging);
     result.map(|_| entries.len())
 }
@@ -101,10 +131,18 @@ fn tempdir_in(target: &Path) -> Result<PathBuf, BfcError> {
             Err(e) => return Err(io(&dir)(e)),
         }
     }
-    Err(BfcError::Io(format!("cannot create a staging directory in {}", target.display())))
+    Err(BfcError::Io(format!(
+        "cannot create a staging directory in {}",
+        target.display()
+    )))
 }
 
-fn stage(archive: &mut Archive, staging: &Path, entries: &[Entry], progress: &mut dyn FnMut(usize, usize)) -> Result<(), BfcError> {
+fn stage(
+    archive: &mut Archive,
+    staging: &Path,
+    entries: &[Entry],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(), BfcError> {
     for (n, e) in entries.iter().enumerate() {
         let rel = Path::new(&e.path);
         parent_dirs(staging, rel)?;
@@ -112,7 +150,12 @@ fn stage(archive: &mut Archive, staging: &Path, entries: &[Entry], progress: &mu
         match e.kind() {
             Kind::Dir => match fs::symlink_metadata(&dest) {
                 Ok(m) if m.is_dir() => {}
-                Ok(_) => return Err(BfcError::Hostile(format!("{} is both a directory and something else", e.path))),
+                Ok(_) => {
+                    return Err(BfcError::Hostile(format!(
+                        "{} is both a directory and something else",
+                        e.path
+                    )));
+                }
                 Err(_) => fs::create_dir(&dest).map_err(io(&dest))?,
             },
             Kind::File => {
@@ -125,8 +168,11 @@ fn stage(archive: &mut Archive, staging: &Path, entries: &[Entry], progress: &mu
                     .map_err(io(&dest))?;
                 let mut out = BufWriter::new(file);
                 archive.read_file(e, &mut out)?;
-                let file = out.into_inner().map_err(|err| BfcError::Io(err.to_string()))?;
-                file.set_permissions(fs::Permissions::from_mode(e.mode & 0o777)).map_err(io(&dest))?;
+                let file = out
+                    .into_inner()
+                    .map_err(|err| BfcError::Io(err.to_string()))?;
+                file.set_permissions(fs::Permissions::from_mode(e.mode & 0o777))
+                    .map_err(io(&dest))?;
                 drop(file);
                 set_mtime(&dest, e.mtime_ns);
             }
@@ -135,20 +181,31 @@ fn stage(archive: &mut Archive, staging: &Path, entries: &[Entry], progress: &mu
                 symlink(&target, &dest).map_err(io(&dest))?;
                 set_mtime(&dest, e.mtime_ns);
             }
-            Kind::Other => return Err(BfcError::Corrupt(format!("{}: unsupported entry type", e.path))),
+            Kind::Other => {
+                return Err(BfcError::Corrupt(format!(
+                    "{}: unsupported entry type",
+                    e.path
+                )));
+            }
         }
         progress(n + 1, entries.len());
     }
     // Directory modes and times last, deepest first (children change a dir's mtime).
     for e in entries.iter().rev().filter(|e| e.kind() == Kind::Dir) {
         let dest = staging.join(&e.path);
-        fs::set_permissions(&dest, fs::Permissions::from_mode(e.mode & 0o777)).map_err(io(&dest))?;
+        fs::set_permissions(&dest, fs::Permissions::from_mode(e.mode & 0o777))
+            .map_err(io(&dest))?;
         set_mtime(&dest, e.mtime_ns);
     }
     Ok(())
 }
 
-fn publish(staging: &Path, target: &Path, tops: &std::collections::BTreeSet<String>, force: bool) -> Result<(), BfcError> {
+fn publish(
+    staging: &Path,
+    target: &Path,
+    tops: &std::collections::BTreeSet<String>,
+    force: bool,
+) -> Result<(), BfcError> {
     for top in tops {
         let from = staging.join(top);
         let to = target.join(top);

@@ -191,7 +191,10 @@ pub fn decode_index(b: &[u8]) -> Result<Vec<Entry>, BfcError> {
         return Err(short());
     }
     if le32(b, 0) != INDEX_VERSION {
-        return Err(BfcError::Corrupt(format!("unknown index version {}", le32(b, 0))));
+        return Err(BfcError::Corrupt(format!(
+            "unknown index version {}",
+            le32(b, 0)
+        )));
     }
     let count = le32(b, 4) as usize;
     // Each entry takes at least 53 bytes: refuse counts the blob cannot hold.
@@ -251,7 +254,9 @@ impl Footer {
 
     pub fn decode(b: &[u8]) -> Result<Self, BfcError> {
         if b.len() != FOOTER_SIZE || b[0..8] != INDEX_TAG || b[48..56] != END_TAG {
-            return Err(BfcError::Corrupt("footer tags missing: truncated or not a BFC archive".into()));
+            return Err(BfcError::Corrupt(
+                "footer tags missing: truncated or not a BFC archive".into(),
+            ));
         }
         Ok(Self {
             index_size: le64(b, 8),

@@ -46,9 +46,10 @@ impl From<BfcError> for PluginError {
         match e {
             BfcError::Io(ref m) if m.contains("No such file") => PluginError::not_found(text),
             BfcError::Io(_) => PluginError::backend(text),
-            BfcError::Corrupt(_) | BfcError::Hostile(_) | BfcError::BadPath(_) | BfcError::Crypto(_) => {
-                PluginError::invalid_input(text)
-            }
+            BfcError::Corrupt(_)
+            | BfcError::Hostile(_)
+            | BfcError::BadPath(_)
+            | BfcError::Crypto(_) => PluginError::invalid_input(text),
             BfcError::WrongKey(_) => PluginError::permission(text),
             BfcError::NeedKey(_) => PluginError::invalid_input(text)
                 .with_hint("pass --password, --password-file or --keyfile"),

@@ -62,7 +62,19 @@ mod tests {
     fn mirrors_the_reference_rules() {
         assert_eq!(normalize("a//b/").unwrap(), "a/b");
         assert_eq!(normalize("a/./b").unwrap(), "a/./b");
-        for bad in ["", "/etc/passwd", "./a", "..", "../x", "a/../b", "a../b", "x..", "file.", ".", "a/b/.."] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "./a",
+            "..",
+            "../x",
+            "a/../b",
+            "a../b",
+            "x..",
+            "file.",
+            ".",
+            "a/b/..",
+        ] {
             assert!(normalize(bad).is_err(), "{bad}");
         }
     }

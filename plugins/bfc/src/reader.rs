@@ -29,16 +29,20 @@ fn io(e: std::io::Error) -> BfcError {
 fn read_at(file: &mut File, at: u64, len: usize) -> Result<Vec<u8>, BfcError> {
     let mut buf = vec![0u8; len];
     file.seek(SeekFrom::Start(at)).map_err(io)?;
-    file.read_exact(&mut buf).map_err(|_| BfcError::Corrupt("archive is truncated".into()))?;
+    file.read_exact(&mut buf)
+        .map_err(|_| BfcError::Corrupt("archive is truncated".into()))?;
     Ok(buf)
 }
 
 impl Archive {
     pub fn open(path: &Path) -> Result<Self, BfcError> {
-        let mut file = File::open(path).map_err(|e| BfcError::Io(format!("{}: {e}", path.display())))?;
+        let mut file =
+            File::open(path).map_err(|e| BfcError::Io(format!("{}: {e}", path.display())))?;
         let size = file.metadata().map_err(io)?.len();
         if size < MIN_ARCHIVE_SIZE {
-            return Err(BfcError::Corrupt(format!("{size} bytes is too small for a BFC archive (truncated?)")));
+            return Err(BfcError::Corrupt(format!(
+                "{size} bytes is too small for a BFC archive (truncated?)"
+            )));
         }
         let footer = Footer::decode(&read_at(&mut file, size - FOOTER_SIZE as u64, FOOTER_SIZE)?)?;
         let index_end = footer.index_offset.checked_add(footer.index_size);
@@ -57,22 +61,45 @@ impl Archive {
         entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
         let mut seen = BTreeSet::new();
         for e in &entries {
-            let normal = normalize(&e.path).map_err(|err| BfcError::Hostile(format!("entry {:?}: {err}", e.path)))?;
+            let normal = normalize(&e.path)
+                .map_err(|err| BfcError::Hostile(format!("entry {:?}: {err}", e.path)))?;
             if normal != e.path {
-                return Err(BfcError::Hostile(format!("entry {:?} is not a normalised path", e.path)));
+                return Err(BfcError::Hostile(format!(
+                    "entry {:?} is not a normalised path",
+                    e.path
+                )));
             }
             if !seen.insert(e.path.as_str()) {
-                return Err(BfcError::Hostile(format!("entry {:?} appears twice", e.path)));
+                return Err(BfcError::Hostile(format!(
+                    "entry {:?} appears twice",
+                    e.path
+                )));
             }
             let end = e.obj_offset.checked_add(e.obj_size);
-            if e.obj_offset < HEADER_SIZE as u64 || end.is_none_or(|end| end > footer.index_offset) || e.obj_size < e.content_offset() {
-                return Err(BfcError::Corrupt(format!("entry {:?} lies outside the object area", e.path)));
+            if e.obj_offset < HEADER_SIZE as u64
+                || end.is_none_or(|end| end > footer.index_offset)
+                || e.obj_size < e.content_offset()
+            {
+                return Err(BfcError::Corrupt(format!(
+                    "entry {:?} lies outside the object area",
+                    e.path
+                )));
             }
             if e.kind() == Kind::Other {
-                return Err(BfcError::Corrupt(format!("entry {:?} has an unsupported type (mode {:o})", e.path, e.mode)));
+                return Err(BfcError::Corrupt(format!(
+                    "entry {:?} has an unsupported type (mode {:o})",
+                    e.path, e.mode
+                )));
             }
         }
-        Ok(Self { file, size, header, entries, index_offset: footer.index_offset, key: None })
+        Ok(Self {
+            file,
+            size,
+            header,
+            entries,
+            index_offset: footer.index_offset,
+            key: None,
+        })
     }
 
     /// Whether any file is encrypted.
@@ -99,14 +126,24 @@ impl Archive {
 
     /// The object header of `e`, cross-checked with the index.
     fn object(&mut self, e: &Entry) -> Result<ObjectHeader, BfcError> {
-        let raw = read_at(&mut self.file, e.obj_offset, OBJECT_HEADER_SIZE + e.path.len())?;
+        let raw = read_at(
+            &mut self.file,
+            e.obj_offset,
+            OBJECT_HEADER_SIZE + e.path.len(),
+        )?;
         let oh = ObjectHeader::decode(&raw);
         if oh.name_len as usize != e.path.len() || &raw[OBJECT_HEADER_SIZE..] != e.path.as_bytes() {
-            return Err(BfcError::Corrupt(format!("{}: object header does not match the index", e.path)));
+            return Err(BfcError::Corrupt(format!(
+                "{}: object header does not match the index",
+                e.path
+            )));
         }
         let needed = e.content_offset().checked_add(oh.enc_size);
         if needed.is_none_or(|n| n > e.obj_size) {
-            return Err(BfcError::Corrupt(format!("{}: stored size exceeds the object", e.path)));
+            return Err(BfcError::Corrupt(format!(
+                "{}: stored size exceeds the object",
+                e.path
+            )));
         }
         Ok(oh)
     }
@@ -120,9 +157,18 @@ impl Archive {
         let mut stored = (&mut self.file).take(oh.enc_size);
         let mut crc = crate::crc::digest();
         let mut std_crc = crate::crc::STANDARD_CRC32C.digest();
-        let mut sink = CrcSink { out, crc: &mut crc, std_crc: &mut std_crc, count: 0, limit: e.orig_size };
+        let mut sink = CrcSink {
+            out,
+            crc: &mut crc,
+            std_crc: &mut std_crc,
+            count: 0,
+            limit: e.orig_size,
+        };
         if oh.enc != 0 {
-            let key = self.key.as_ref().ok_or_else(|| BfcError::NeedKey(e.path.clone()))?;
+            let key = self
+                .key
+                .as_ref()
+                .ok_or_else(|| BfcError::NeedKey(e.path.clone()))?;
             let mut sealed = Vec::with_capacity(oh.enc_size as usize);
             stored.read_to_end(&mut sealed).map_err(io)?;
             let body = key.decrypt(&e.path, &sealed)?;
@@ -132,7 +178,10 @@ impl Archive {
         }
         let count = sink.count;
         if count != e.orig_size {
-            return Err(BfcError::Corrupt(format!("{}: content is {count} bytes, expected {}", e.path, e.orig_size)));
+            return Err(BfcError::Corrupt(format!(
+                "{}: content is {count} bytes, expected {}",
+                e.path, e.orig_size
+            )));
         }
         if crc.finalize() != e.crc && std_crc.finalize() != e.crc {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
@@ -144,27 +193,48 @@ impl Archive {
     pub fn read_link(&mut self, e: &Entry) -> Result<String, BfcError> {
         let oh = self.object(e)?;
         if oh.enc_size > 4096 {
-            return Err(BfcError::Corrupt(format!("{}: link target too long", e.path)));
+            return Err(BfcError::Corrupt(format!(
+                "{}: link target too long",
+                e.path
+            )));
         }
-        let raw = read_at(&mut self.file, e.obj_offset + e.content_offset(), oh.enc_size as usize)?;
-        if crate::crc::checksum(&raw) != e.crc && crate::crc::STANDARD_CRC32C.checksum(&raw) != e.crc {
+        let raw = read_at(
+            &mut self.file,
+            e.obj_offset + e.content_offset(),
+            oh.enc_size as usize,
+        )?;
+        if crate::crc::checksum(&raw) != e.crc
+            && crate::crc::STANDARD_CRC32C.checksum(&raw) != e.crc
+        {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
         }
-        String::from_utf8(raw).map_err(|_| BfcError::Corrupt(format!("{}: link target is not UTF-8", e.path)))
+        String::from_utf8(raw)
+            .map_err(|_| BfcError::Corrupt(format!("{}: link target is not UTF-8", e.path)))
     }
 }
 
-fn decode_body(comp: u8, src: &mut dyn Read, sink: &mut CrcSink<'_>, path: &str) -> Result<(), BfcError> {
+fn decode_body(
+    comp: u8,
+    src: &mut dyn Read,
+    sink: &mut CrcSink<'_>,
+    path: &str,
+) -> Result<(), BfcError> {
     match comp as u32 {
         COMP_NONE => std::io::copy(src, sink).map(|_| ()),
         COMP_ZSTD => {
             let mut dec = zstd::stream::Decoder::new(src).map_err(io)?;
             std::io::copy(&mut dec, sink).map(|_| ())
         }
-        other => return Err(BfcError::Corrupt(format!("{path}: unknown compression {other}"))),
+        other => {
+            return Err(BfcError::Corrupt(format!(
+                "{path}: unknown compression {other}"
+            )));
+        }
     }
     .map_err(|e| match e.kind() {
-        std::io::ErrorKind::Other | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+        std::io::ErrorKind::Other
+        | std::io::ErrorKind::InvalidData
+        | std::io::ErrorKind::UnexpectedEof => {
             BfcError::Corrupt(format!("{path}: content does not decode ({e})"))
         }
         _ => BfcError::Io(format!("{path}: {e}")),
@@ -184,7 +254,10 @@ struct CrcSink<'a> {
 impl Write for CrcSink<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.count + buf.len() as u64 > self.limit {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "more data than the declared size"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "more data than the declared size",
+            ));
         }
         self.crc.update(buf);
         self.std_crc.update(buf);

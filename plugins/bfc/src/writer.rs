@@ -10,19 +10,17 @@ use std::{
     path::Path,
 };
 
-use crate::{
-    BfcError,
-    crypto::ContentKey,
-    layout::*,
-    path::normalize,
-};
+use crate::{BfcError, crypto::ContentKey, layout::*, path::normalize};
 
 /// Compression of file contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
     /// zstd at `level` for files of at least `threshold` bytes, kept only if smaller.
-    Zstd { level: i32, threshold: u64 },
+    Zstd {
+        level: i32,
+        threshold: u64,
+    },
 }
 
 /// How contents are encrypted.
@@ -105,9 +103,23 @@ impl Writer {
             features |= FEATURE_ZSTD;
         }
         // The final header (with salt and the AEAD bit) is written at finish.
-        let header = Header { block_size: opts.block_size, features, uuid, salt: [0; 32] };
-        file.write_all(&header.encode()).map_err(io("write header"))?;
-        let header = if key.is_some() { Header { features: features | FEATURE_AEAD, salt, ..header } } else { header };
+        let header = Header {
+            block_size: opts.block_size,
+            features,
+            uuid,
+            salt: [0; 32],
+        };
+        file.write_all(&header.encode())
+            .map_err(io("write header"))?;
+        let header = if key.is_some() {
+            Header {
+                features: features | FEATURE_AEAD,
+                salt,
+                ..header
+            }
+        } else {
+            header
+        };
         Ok(Self {
             file,
             offset: HEADER_SIZE as u64,
@@ -122,7 +134,9 @@ impl Writer {
     fn claim(&mut self, path: &str) -> Result<String, BfcError> {
         let path = normalize(path)?;
         if !self.paths.insert(path.clone()) {
-            return Err(BfcError::BadPath(format!("{path:?} is already in the archive")));
+            return Err(BfcError::BadPath(format!(
+                "{path:?} is already in the archive"
+            )));
         }
         Ok(path)
     }
@@ -137,7 +151,9 @@ impl Writer {
         head.extend_from_slice(&oh.encode());
         head.extend_from_slice(path.as_bytes());
         head.resize(Self::head_len(path), 0);
-        self.file.seek(SeekFrom::Start(self.offset)).map_err(io("seek"))?;
+        self.file
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(io("seek"))?;
         self.file.write_all(&head).map_err(io("write object"))
     }
 
@@ -175,7 +191,13 @@ impl Writer {
         Ok(())
     }
 
-    pub fn add_symlink(&mut self, path: &str, target: &str, perm: u32, mtime_ns: u64) -> Result<(), BfcError> {
+    pub fn add_symlink(
+        &mut self,
+        path: &str,
+        target: &str,
+        perm: u32,
+        mtime_ns: u64,
+    ) -> Result<(), BfcError> {
         let path = self.claim(path)?;
         let t = target.as_bytes();
         let oh = ObjectHeader {
@@ -200,7 +222,14 @@ impl Writer {
 
     /// Adds a file whose content `open` yields (called twice when compression does
     /// not pay off and the raw bytes are stored instead).
-    pub fn add_file_with<F>(&mut self, path: &str, size: u64, perm: u32, mtime_ns: u64, open: F) -> Result<(), BfcError>
+    pub fn add_file_with<F>(
+        &mut self,
+        path: &str,
+        size: u64,
+        perm: u32,
+        mtime_ns: u64,
+        open: F,
+    ) -> Result<(), BfcError>
     where
         F: Fn() -> std::io::Result<Box<dyn Read>>,
     {
@@ -208,12 +237,16 @@ impl Writer {
         let head = Self::head_len(&path) as u64;
         let content_start = self.offset + head;
         let zstd = match self.compression {
-            Compression::Zstd { level, threshold } if size >= threshold.max(1) => Some(if level <= 0 { 3 } else { level.min(22) }),
+            Compression::Zstd { level, threshold } if size >= threshold.max(1) => {
+                Some(if level <= 0 { 3 } else { level.min(22) })
+            }
             _ => None,
         };
         let (comp, enc_size, crc) = if let Some(key) = &self.key {
             let mut plain = Vec::with_capacity(size as usize);
-            open().and_then(|mut r| r.read_to_end(&mut plain)).map_err(io(&path))?;
+            open()
+                .and_then(|mut r| r.read_to_end(&mut plain))
+                .map_err(io(&path))?;
             let crc = crate::crc::checksum(&plain);
             let mut comp = 0u8;
             let mut body = plain;
@@ -225,17 +258,25 @@ impl Writer {
                 }
             }
             let stored = key.encrypt(&path, &body)?;
-            self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+            self.file
+                .seek(SeekFrom::Start(content_start))
+                .map_err(io("seek"))?;
             self.file.write_all(&stored).map_err(io("write"))?;
             (comp, stored.len() as u64, crc)
         } else {
             let mut written = None;
             if let Some(level) = zstd {
-                self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+                self.file
+                    .seek(SeekFrom::Start(content_start))
+                    .map_err(io("seek"))?;
                 let mut crc = crate::crc::digest();
-                let mut counter = CountingWriter { inner: BufWriter::new(&mut self.file), count: 0 };
+                let mut counter = CountingWriter {
+                    inner: BufWriter::new(&mut self.file),
+                    count: 0,
+                };
                 {
-                    let mut enc = zstd::stream::Encoder::new(&mut counter, level).map_err(io("zstd"))?;
+                    let mut enc =
+                        zstd::stream::Encoder::new(&mut counter, level).map_err(io("zstd"))?;
                     enc.set_pledged_src_size(Some(size)).map_err(io("zstd"))?;
                     enc.include_checksum(false).map_err(io("zstd"))?;
                     enc.include_contentsize(true).map_err(io("zstd"))?;
@@ -253,7 +294,9 @@ impl Writer {
             match written {
                 Some(w) => w,
                 None => {
-                    self.file.seek(SeekFrom::Start(content_start)).map_err(io("seek"))?;
+                    self.file
+                        .seek(SeekFrom::Start(content_start))
+                        .map_err(io("seek"))?;
                     self.file.set_len(content_start).map_err(io("truncate"))?;
                     let mut crc = crate::crc::digest();
                     let mut out = BufWriter::new(&mut self.file);
@@ -282,20 +325,36 @@ impl Writer {
     }
 
     /// Adds an in-memory file.
-    pub fn add_bytes(&mut self, path: &str, data: &[u8], perm: u32, mtime_ns: u64) -> Result<(), BfcError> {
+    pub fn add_bytes(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        perm: u32,
+        mtime_ns: u64,
+    ) -> Result<(), BfcError> {
         let owned = data.to_vec();
-        self.add_file_with(path, data.len() as u64, perm, mtime_ns, move || Ok(Box::new(std::io::Cursor::new(owned.clone()))))
+        self.add_file_with(path, data.len() as u64, perm, mtime_ns, move || {
+            Ok(Box::new(std::io::Cursor::new(owned.clone())))
+        })
     }
 
     /// Adds `fs_path` (file, dir or symlink; dirs recursively, pre-order, sorted) as
     /// `name`. Special files are skipped.
-    pub fn add_path(&mut self, fs_path: &Path, name: &str, progress: &mut dyn FnMut(&str)) -> Result<(), BfcError> {
-        let meta = std::fs::symlink_metadata(fs_path).map_err(io(&fs_path.display().to_string()))?;
+    pub fn add_path(
+        &mut self,
+        fs_path: &Path,
+        name: &str,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<(), BfcError> {
+        let meta =
+            std::fs::symlink_metadata(fs_path).map_err(io(&fs_path.display().to_string()))?;
         let perm = meta.mode() & 0o777;
         let ft = meta.file_type();
         if ft.is_symlink() {
             let target = std::fs::read_link(fs_path).map_err(io("readlink"))?;
-            let target = target.to_str().ok_or_else(|| BfcError::BadPath(format!("{}: link target is not UTF-8", fs_path.display())))?;
+            let target = target.to_str().ok_or_else(|| {
+                BfcError::BadPath(format!("{}: link target is not UTF-8", fs_path.display()))
+            })?;
             self.add_symlink(name, target, perm, mtime_ns(&meta))?;
         } else if ft.is_dir() {
             self.add_dir(name, perm, mtime_ns(&meta))?;
@@ -306,9 +365,9 @@ impl Writer {
             children.sort_by_key(|e| e.file_name());
             for child in children {
                 let child_name = child.file_name();
-                let child_name = child_name
-                    .to_str()
-                    .ok_or_else(|| BfcError::BadPath(format!("{}: name is not UTF-8", child.path().display())))?;
+                let child_name = child_name.to_str().ok_or_else(|| {
+                    BfcError::BadPath(format!("{}: name is not UTF-8", child.path().display()))
+                })?;
                 self.add_path(&child.path(), &format!("{name}/{child_name}"), progress)?;
             }
         } else if ft.is_file() {
@@ -326,15 +385,26 @@ impl Writer {
 
     /// Writes the index, the footer and the final header; returns the entry count.
     pub fn finish(mut self) -> Result<usize, BfcError> {
-        self.entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+        self.entries
+            .sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
         let index = encode_index(&self.entries);
-        let footer = Footer { index_size: index.len() as u64, index_crc: crate::crc::checksum(&index), index_offset: self.offset };
-        self.file.seek(SeekFrom::Start(self.offset)).map_err(io("seek"))?;
+        let footer = Footer {
+            index_size: index.len() as u64,
+            index_crc: crate::crc::checksum(&index),
+            index_offset: self.offset,
+        };
+        self.file
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(io("seek"))?;
         self.file.write_all(&index).map_err(io("write index"))?;
-        self.file.write_all(&footer.encode()).map_err(io("write footer"))?;
+        self.file
+            .write_all(&footer.encode())
+            .map_err(io("write footer"))?;
         if self.key.is_some() {
             self.file.seek(SeekFrom::Start(0)).map_err(io("seek"))?;
-            self.file.write_all(&self.header.encode()).map_err(io("write header"))?;
+            self.file
+                .write_all(&self.header.encode())
+                .map_err(io("write header"))?;
         }
         self.file.sync_all().map_err(io("sync"))?;
         Ok(self.entries.len())
@@ -357,7 +427,13 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
-fn copy_with_crc(src: &mut dyn Read, dst: &mut dyn Write, crc: &mut crc::Digest<'static, u32>, size: u64, path: &str) -> Result<(), BfcError> {
+fn copy_with_crc(
+    src: &mut dyn Read,
+    dst: &mut dyn Write,
+    crc: &mut crc::Digest<'static, u32>,
+    size: u64,
+    path: &str,
+) -> Result<(), BfcError> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
@@ -370,7 +446,9 @@ fn copy_with_crc(src: &mut dyn Read, dst: &mut dyn Write, crc: &mut crc::Digest<
         total += n as u64;
     }
     if total != size {
-        return Err(BfcError::Io(format!("{path}: changed size while being archived ({size} → {total} bytes)")));
+        return Err(BfcError::Io(format!(
+            "{path}: changed size while being archived ({size} → {total} bytes)"
+        )));
     }
     Ok(())
 }

@@ -16,8 +16,10 @@ fn output_file(path: &Path, force: bool) -> Result<File, PluginError> {
         o.create_new(true);
     }
     o.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => PluginError::already_exists(format!("{} exists", path.display()))
-            .with_hint("use --force to overwrite it"),
+        std::io::ErrorKind::AlreadyExists => {
+            PluginError::already_exists(format!("{} exists", path.display()))
+                .with_hint("use --force to overwrite it")
+        }
         _ => PluginError::backend(format!("cannot create {}: {e}", path.display())),
     })
 }
@@ -26,7 +28,9 @@ pub fn run(bfc: &Bfc, args: &Args) -> Result<CommandOutput, PluginError> {
     let out = args.path("output")?;
     let inputs = args.list("inputs");
     if inputs.is_empty() {
-        return Err(PluginError::invalid_input("nothing to archive: give at least one INPUT"));
+        return Err(PluginError::invalid_input(
+            "nothing to archive: give at least one INPUT",
+        ));
     }
     let opts = args.write_options()?;
     let file = output_file(&out, args.flag("force"))?;
@@ -48,7 +52,10 @@ pub fn run(bfc: &Bfc, args: &Args) -> Result<CommandOutput, PluginError> {
         w.finish()
     })();
     match result {
-        Ok(n) => Ok(CommandOutput::text(format!("created {} with {n} entries\n", out.display()))),
+        Ok(n) => Ok(CommandOutput::text(format!(
+            "created {} with {n} entries\n",
+            out.display()
+        ))),
         Err(e) => {
             let _ = std::fs::remove_file(&out);
             Err(e.into())
@@ -67,5 +74,9 @@ pub fn pack_bundle(bfc: &Bfc, args: &Args) -> Result<CommandOutput, PluginError>
         done += 1;
         bfc.ctx.report_progress("bfc pack-bundle", done, 0);
     })?;
-    Ok(CommandOutput::text(format!("packed {} into {} ({n} entries)\n", bundle.display(), out.display())))
+    Ok(CommandOutput::text(format!(
+        "packed {} into {} ({n} entries)\n",
+        bundle.display(),
+        out.display()
+    )))
 }

@@ -34,7 +34,9 @@ pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
     let archive = crate::reader::Archive::open(&args.path("archive")?)?;
     let value = match args.str("path") {
         Some(p) => {
-            let e = archive.find(p.trim_end_matches('/')).ok_or_else(|| PluginError::not_found(format!("no entry {p:?} in the archive")))?;
+            let e = archive
+                .find(p.trim_end_matches('/'))
+                .ok_or_else(|| PluginError::not_found(format!("no entry {p:?} in the archive")))?;
             json!({
                 "path": e.path, "type": kind_name(e), "mode": format!("{:o}", e.mode & 0o7777),
                 "size": e.orig_size, "stored_size": e.obj_size - e.content_offset(),
@@ -44,8 +46,18 @@ pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
         }
         None => {
             let count = |k: Kind| archive.entries.iter().filter(|e| e.kind() == k).count();
-            let size: u64 = archive.entries.iter().filter(|e| e.kind() == Kind::File).map(|e| e.orig_size).sum();
-            let stored: u64 = archive.entries.iter().filter(|e| e.kind() == Kind::File).map(|e| e.obj_size - e.content_offset()).sum();
+            let size: u64 = archive
+                .entries
+                .iter()
+                .filter(|e| e.kind() == Kind::File)
+                .map(|e| e.orig_size)
+                .sum();
+            let stored: u64 = archive
+                .entries
+                .iter()
+                .filter(|e| e.kind() == Kind::File)
+                .map(|e| e.obj_size - e.content_offset())
+                .sum();
             json!({
                 "entries": archive.entries.len(), "files": count(Kind::File), "dirs": count(Kind::Dir),
                 "symlinks": count(Kind::Symlink), "total_size": size, "stored_size": stored,
@@ -62,7 +74,18 @@ pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
     } else {
         value
             .as_object()
-            .map(|o| o.iter().map(|(k, v)| format!("{k}: {}\n", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}: {}\n",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     };
     Ok(CommandOutput::text(text))

@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use lxcri_plugin_api::{PluginError, types::CommandOutput};
 use serde_json::json;
 
-use super::{Args, info::{kind_name, mode_string}};
+use super::{
+    Args,
+    info::{kind_name, mode_string},
+};
 use crate::layout::Entry;
 
 fn under(e: &Entry, prefix: Option<&str>) -> bool {
@@ -17,7 +20,11 @@ fn under(e: &Entry, prefix: Option<&str>) -> bool {
 
 pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
     let archive = crate::reader::Archive::open(&args.path("archive")?)?;
-    let entries: Vec<&Entry> = archive.entries.iter().filter(|e| under(e, args.str("prefix"))).collect();
+    let entries: Vec<&Entry> = archive
+        .entries
+        .iter()
+        .filter(|e| under(e, args.str("prefix")))
+        .collect();
     let mut out = String::new();
     if args.flag("json") {
         let list: Vec<_> = entries
@@ -32,7 +39,15 @@ pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
     } else {
         for e in entries {
             if args.flag("long") {
-                let _ = writeln!(out, "{} {:>10} {:>12} 0x{:08x} {}", mode_string(e), e.orig_size, e.mtime_ns / 1_000_000_000, e.crc, e.path);
+                let _ = writeln!(
+                    out,
+                    "{} {:>10} {:>12} 0x{:08x} {}",
+                    mode_string(e),
+                    e.orig_size,
+                    e.mtime_ns / 1_000_000_000,
+                    e.crc,
+                    e.path
+                );
             } else {
                 let _ = writeln!(out, "{}", e.path);
             }

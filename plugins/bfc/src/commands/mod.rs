@@ -15,7 +15,10 @@ use lxcri_plugin_api::{
 };
 use serde_json::{Value, json};
 
-use crate::{reader::Archive, writer::{Compression, Encryption, WriteOptions}};
+use crate::{
+    reader::Archive,
+    writer::{Compression, Encryption, WriteOptions},
+};
 
 /// The integration object.
 pub struct Bfc {
@@ -24,71 +27,132 @@ pub struct Bfc {
 
 pub fn info() -> PluginInfo {
     let archive = || ArgSpec::positional("archive", "the .bfc file").value_name("ARCHIVE");
-    let password = || ArgSpec::option("password", "password (prefer --password-file)").short('p').value_name("PASSWORD");
-    let password_file = || ArgSpec::option("password-file", "file holding the password").value_name("FILE");
-    let keyfile = || ArgSpec::option("keyfile", "file holding a raw 32-byte key").short('K').value_name("FILE");
+    let password = || {
+        ArgSpec::option("password", "password (prefer --password-file)")
+            .short('p')
+            .value_name("PASSWORD")
+    };
+    let password_file =
+        || ArgSpec::option("password-file", "file holding the password").value_name("FILE");
+    let keyfile = || {
+        ArgSpec::option("keyfile", "file holding a raw 32-byte key")
+            .short('K')
+            .value_name("FILE")
+    };
     let json_flag = || ArgSpec::flag("json", "JSON output");
     let writing = |spec: CommandSpec| {
-        spec.arg(ArgSpec::option("compression", "none or zstd").short('c').value_name("KIND").default_value("none"))
-            .arg(ArgSpec::option("level", "zstd level 1-22").short('l').value_name("N").default_value("3"))
-            .arg(ArgSpec::option("threshold", "compress files of at least N bytes").short('t').value_name("N").default_value("64"))
-            .arg(ArgSpec::option("encrypt", "encrypt with this password").short('e').value_name("PASSWORD"))
-            .arg(password_file())
-            .arg(ArgSpec::option("keyfile", "encrypt with a raw 32-byte key").short('k').value_name("FILE"))
-            .arg(ArgSpec::flag("force", "overwrite the output").short('f'))
+        spec.arg(
+            ArgSpec::option("compression", "none or zstd")
+                .short('c')
+                .value_name("KIND")
+                .default_value("none"),
+        )
+        .arg(
+            ArgSpec::option("level", "zstd level 1-22")
+                .short('l')
+                .value_name("N")
+                .default_value("3"),
+        )
+        .arg(
+            ArgSpec::option("threshold", "compress files of at least N bytes")
+                .short('t')
+                .value_name("N")
+                .default_value("64"),
+        )
+        .arg(
+            ArgSpec::option("encrypt", "encrypt with this password")
+                .short('e')
+                .value_name("PASSWORD"),
+        )
+        .arg(password_file())
+        .arg(
+            ArgSpec::option("keyfile", "encrypt with a raw 32-byte key")
+                .short('k')
+                .value_name("FILE"),
+        )
+        .arg(ArgSpec::flag("force", "overwrite the output").short('f'))
     };
-    PluginInfo::integration("bfc", env!("CARGO_PKG_VERSION"), "BFC archives: create, list, extract, verify, info")
-        .with_capabilities(&["pack", "unpack"])
-        .with_command(CommandSpec::new("bfc", "BFC single-file archives"))
-        .with_command(writing(
-            CommandSpec::new("bfc create", "Create an archive from files and directories")
-                .arg(ArgSpec::positional("output", "archive to write").value_name("OUT.bfc"))
-                .arg(ArgSpec::positional("inputs", "files and directories (stored under their base names)").multiple().value_name("INPUT")),
-        ))
-        .with_command(
-            CommandSpec::new("bfc list", "List the entries")
-                .arg(archive())
-                .arg(ArgSpec::positional("prefix", "only entries below this path").optional())
-                .arg(ArgSpec::flag("long", "modes, sizes, times and CRCs").short('l'))
-                .arg(json_flag()),
+    PluginInfo::integration(
+        "bfc",
+        env!("CARGO_PKG_VERSION"),
+        "BFC archives: create, list, extract, verify, info",
+    )
+    .with_capabilities(&["pack", "unpack"])
+    .with_command(CommandSpec::new("bfc", "BFC single-file archives"))
+    .with_command(writing(
+        CommandSpec::new("bfc create", "Create an archive from files and directories")
+            .arg(ArgSpec::positional("output", "archive to write").value_name("OUT.bfc"))
+            .arg(
+                ArgSpec::positional(
+                    "inputs",
+                    "files and directories (stored under their base names)",
+                )
+                .multiple()
+                .value_name("INPUT"),
+            ),
+    ))
+    .with_command(
+        CommandSpec::new("bfc list", "List the entries")
+            .arg(archive())
+            .arg(ArgSpec::positional("prefix", "only entries below this path").optional())
+            .arg(ArgSpec::flag("long", "modes, sizes, times and CRCs").short('l'))
+            .arg(json_flag()),
+    )
+    .with_command(
+        CommandSpec::new("bfc extract", "Extract entries (paths kept), safely")
+            .arg(archive())
+            .arg(
+                ArgSpec::positional("prefixes", "only entries below these paths")
+                    .optional()
+                    .multiple(),
+            )
+            .arg(
+                ArgSpec::option("directory", "extract into DIR")
+                    .short('C')
+                    .value_name("DIR")
+                    .default_value("."),
+            )
+            .arg(ArgSpec::flag("force", "replace existing entries").short('f'))
+            .arg(password())
+            .arg(password_file())
+            .arg(keyfile()),
+    )
+    .with_command(
+        CommandSpec::new(
+            "bfc verify",
+            "Check the structure; --deep also decodes every entry",
         )
-        .with_command(
-            CommandSpec::new("bfc extract", "Extract entries (paths kept), safely")
-                .arg(archive())
-                .arg(ArgSpec::positional("prefixes", "only entries below these paths").optional().multiple())
-                .arg(ArgSpec::option("directory", "extract into DIR").short('C').value_name("DIR").default_value("."))
-                .arg(ArgSpec::flag("force", "replace existing entries").short('f'))
-                .arg(password())
-                .arg(password_file())
-                .arg(keyfile()),
+        .arg(archive())
+        .arg(ArgSpec::flag("deep", "decode and CRC-check every entry"))
+        .arg(password())
+        .arg(password_file())
+        .arg(keyfile()),
+    )
+    .with_command(
+        CommandSpec::new("bfc info", "Summary of an archive or one entry")
+            .arg(archive())
+            .arg(ArgSpec::positional("path", "one entry").optional())
+            .arg(json_flag()),
+    )
+    .with_command(writing(
+        CommandSpec::new(
+            "bfc pack-bundle",
+            "Pack an OCI bundle (config.json + rootfs) into an archive",
         )
-        .with_command(
-            CommandSpec::new("bfc verify", "Check the structure; --deep also decodes every entry")
-                .arg(archive())
-                .arg(ArgSpec::flag("deep", "decode and CRC-check every entry"))
-                .arg(password())
-                .arg(password_file())
-                .arg(keyfile()),
+        .arg(ArgSpec::positional("bundle", "bundle directory").value_name("BUNDLE"))
+        .arg(ArgSpec::positional("output", "archive to write").value_name("OUT.bfc")),
+    ))
+    .with_command(
+        CommandSpec::new(
+            "bfc unpack-bundle",
+            "Unpack a bundle archive into a directory",
         )
-        .with_command(
-            CommandSpec::new("bfc info", "Summary of an archive or one entry")
-                .arg(archive())
-                .arg(ArgSpec::positional("path", "one entry").optional())
-                .arg(json_flag()),
-        )
-        .with_command(writing(
-            CommandSpec::new("bfc pack-bundle", "Pack an OCI bundle (config.json + rootfs) into an archive")
-                .arg(ArgSpec::positional("bundle", "bundle directory").value_name("BUNDLE"))
-                .arg(ArgSpec::positional("output", "archive to write").value_name("OUT.bfc")),
-        ))
-        .with_command(
-            CommandSpec::new("bfc unpack-bundle", "Unpack a bundle archive into a directory")
-                .arg(archive())
-                .arg(ArgSpec::positional("bundle", "directory to create the bundle in").value_name("DIR"))
-                .arg(password())
-                .arg(password_file())
-                .arg(keyfile()),
-        )
+        .arg(archive())
+        .arg(ArgSpec::positional("bundle", "directory to create the bundle in").value_name("DIR"))
+        .arg(password())
+        .arg(password_file())
+        .arg(keyfile()),
+    )
 }
 
 /// Typed access to the argument object.
@@ -99,14 +163,19 @@ impl Args {
         self.0.get(name).and_then(|v| v.as_str())
     }
     pub fn path(&self, name: &str) -> Result<PathBuf, PluginError> {
-        self.str(name).map(PathBuf::from).ok_or_else(|| PluginError::invalid_input(format!("missing {name}")))
+        self.str(name)
+            .map(PathBuf::from)
+            .ok_or_else(|| PluginError::invalid_input(format!("missing {name}")))
     }
     pub fn flag(&self, name: &str) -> bool {
         self.0.get(name).and_then(|v| v.as_bool()).unwrap_or(false)
     }
     pub fn list(&self, name: &str) -> Vec<String> {
         match self.0.get(name) {
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }
@@ -114,22 +183,32 @@ impl Args {
     pub fn number(&self, name: &str, default: i64) -> Result<i64, PluginError> {
         match self.str(name) {
             None => Ok(default),
-            Some(s) => s.parse().map_err(|_| PluginError::invalid_input(format!("--{name} must be a number, got {s:?}"))),
+            Some(s) => s.parse().map_err(|_| {
+                PluginError::invalid_input(format!("--{name} must be a number, got {s:?}"))
+            }),
         }
     }
 
     fn password(&self) -> Result<Option<String>, PluginError> {
         if let Some(file) = self.str("password-file") {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| PluginError::invalid_input(format!("cannot read password file {file}: {e}")))?;
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                PluginError::invalid_input(format!("cannot read password file {file}: {e}"))
+            })?;
             return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
         }
-        Ok(self.str("password").or(self.str("encrypt")).map(str::to_string))
+        Ok(self
+            .str("password")
+            .or(self.str("encrypt"))
+            .map(str::to_string))
     }
 
     fn key(&self, name: &str) -> Result<Option<Vec<u8>>, PluginError> {
         self.str(name)
-            .map(|f| std::fs::read(f).map_err(|e| PluginError::invalid_input(format!("cannot read key file {f}: {e}"))))
+            .map(|f| {
+                std::fs::read(f).map_err(|e| {
+                    PluginError::invalid_input(format!("cannot read key file {f}: {e}"))
+                })
+            })
             .transpose()
     }
 
@@ -152,15 +231,27 @@ impl Args {
                 level: self.number("level", 3)? as i32,
                 threshold: self.number("threshold", 64)?.max(0) as u64,
             },
-            other => return Err(PluginError::invalid_input(format!("unknown compression {other:?} (none or zstd)"))),
+            other => {
+                return Err(PluginError::invalid_input(format!(
+                    "unknown compression {other:?} (none or zstd)"
+                )));
+            }
         };
         let encryption = match (self.password()?, self.key("keyfile")?) {
-            (Some(_), Some(_)) => return Err(PluginError::invalid_input("give a password or a key file, not both")),
+            (Some(_), Some(_)) => {
+                return Err(PluginError::invalid_input(
+                    "give a password or a key file, not both",
+                ));
+            }
             (Some(pw), None) => Encryption::Password(pw),
             (None, Some(k)) => Encryption::Key(k),
             (None, None) => Encryption::None,
         };
-        Ok(WriteOptions { compression, encryption, ..Default::default() })
+        Ok(WriteOptions {
+            compression,
+            encryption,
+            ..Default::default()
+        })
     }
 }
 
@@ -175,7 +266,9 @@ impl IntegrationPlugin for Bfc {
             "bfc info" => info::run(&args),
             "bfc pack-bundle" => create::pack_bundle(self, &args),
             "bfc unpack-bundle" => extract::unpack_bundle(&args),
-            other => Err(PluginError::unsupported(format!("unknown command '{other}'"))),
+            other => Err(PluginError::unsupported(format!(
+                "unknown command '{other}'"
+            ))),
         }
     }
 
@@ -192,7 +285,9 @@ impl IntegrationPlugin for Bfc {
                 let out = extract::unpack_bundle(&args)?;
                 Ok(json!({"message": out.stdout.trim()}))
             }
-            other => Err(PluginError::unsupported(format!("operation '{other}' is not implemented"))),
+            other => Err(PluginError::unsupported(format!(
+                "operation '{other}' is not implemented"
+            ))),
         }
     }
 }

@@ -22,6 +22,13 @@ pub fn run(args: &Args) -> Result<CommandOutput, PluginError> {
             }
         }
     }
-    let depth = if args.flag("deep") { "deep" } else { "structure" };
-    Ok(CommandOutput::text(format!("OK: {} entries ({depth} check)\n", entries.len())))
+    let depth = if args.flag("deep") {
+        "deep"
+    } else {
+        "structure"
+    };
+    Ok(CommandOutput::text(format!(
+        "OK: {} entries ({depth} check)\n",
+        entries.len()
+    )))
 }
