@@ -48,7 +48,10 @@ impl<'a> Opened<'a> {
 
     fn adopt(app: &'a App, id: &str, backend_name: &str) -> Result<Self> {
         let backend = BackendHandle::open(app, backend_name)?;
-        let found = backend.call("find", &serde_json::json!({ "id": id }))?;
+        let found = match backend.call("find", &serde_json::json!({ "id": id })) {
+            Err(e) if e.kind == ErrorKind::Unsupported => return Err(lock::not_found(id)),
+            other => other?,
+        };
         if found.is_null() {
             return Err(lock::not_found(id));
         }

@@ -108,6 +108,13 @@ impl Host {
         host
     }
 
+    /// A host with the lxc plugin installed and selected.
+    pub fn lxc() -> Self {
+        let mut host = Self::with_plugins(&["lxcri_lxc"]);
+        host.extra_args.push("--backend=lxc".into());
+        host
+    }
+
     /// Writes the host config file and passes it with `--config`.
     pub fn write_config(&mut self, text: &str) -> PathBuf {
         let path = self.scratch().join("config.toml");

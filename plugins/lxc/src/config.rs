@@ -1,0 +1,47 @@
+//! `[plugins.lxc]`: host-specific defaults.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Container network when the bundle has its own network namespace.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// A new network namespace with only `lo` (LXC `empty`).
+    Empty,
+    /// A veth pair on `bridge`.
+    Veth,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LxcConfig {
+    pub network: Network,
+    /// Bridge for `network = "veth"`.
+    pub bridge: Option<String>,
+    /// `lxc.apparmor.profile` (hosts without AppArmor need `unconfined`).
+    pub apparmor_profile: String,
+    /// `lxc.seccomp.profile` file; the bundle's seccomp section is not translated.
+    pub seccomp_profile: Option<PathBuf>,
+    /// A statically linked busybox; it holds the container's process until `start`.
+    pub helper: PathBuf,
+    /// Directory of the lxc-* tools (PATH when unset).
+    pub tools_dir: Option<PathBuf>,
+    /// lxcpath; default `<host root>/.lxc`.
+    pub lxcpath: Option<PathBuf>,
+}
+
+impl Default for LxcConfig {
+    fn default() -> Self {
+        Self {
+            network: Network::Empty,
+            bridge: None,
+            apparmor_profile: "unconfined".into(),
+            seccomp_profile: None,
+            helper: PathBuf::from("/bin/busybox"),
+            tools_dir: None,
+            lxcpath: None,
+        }
+    }
+}

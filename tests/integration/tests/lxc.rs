@@ -1,0 +1,92 @@
+//! The lxc backend through the host binary, with real LXC: the shared lifecycle suite
+//! and what only LXC translates.
+
+use lxcri_test_support::{Host, suite};
+
+#[test]
+fn full_lifecycle() {
+    suite::full_lifecycle(&Host::lxc());
+}
+
+#[test]
+fn run_returns_exit_status() {
+    suite::run_returns_exit_status(&Host::lxc());
+}
+
+#[test]
+fn kill_accepts_names_and_numbers() {
+    suite::kill_accepts_names_and_numbers(&Host::lxc());
+}
+
+#[test]
+fn env_cwd_hostname_bind_mount_memory_and_uid_are_visible_inside() {
+    let host = Host::lxc();
+    let shared = host.scratch().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(shared.join("marker"), "from-the-host").unwrap();
+    let script = "echo env=$GREETING; echo cwd=$(pwd); echo host=$(hostname); echo mount=$(cat /data/marker); \
+                  echo uid=$(id -u):$(id -g); echo mem=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)";
+    let bundle = host
+        .bundle("visible", &["sh", "-c", script])
+        .with(|c| {
+            c["process"]["env"]
+                .as_array_mut()
+                .unwrap()
+                .push("GREETING=hello-lxc".into());
+            c["process"]["cwd"] = "/tmp".into();
+            c["process"]["user"] = serde_json::json!({"uid": 1000, "gid": 1000});
+            c["hostname"] = "lxc-visible".into();
+            c["mounts"].as_array_mut().unwrap().push(serde_json::json!({
+                "destination": "/data", "type": "bind", "source": shared, "options": ["rbind", "ro"]
+            }));
+            c["linux"]["resources"] = serde_json::json!({"memory": {"limit": 67108864}});
+        })
+        .write();
+    let run = host
+        .run(["run", "--bundle", bundle.to_str().unwrap(), "visible"])
+        .ok();
+    for expected in [
+        "env=hello-lxc",
+        "cwd=/tmp",
+        "host=lxc-visible",
+        "mount=from-the-host",
+        "uid=1000:1000",
+        "mem=67108864",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected} not in {run:?}");
+    }
+}
+
+#[test]
+fn unsupported_settings_are_refused_or_warned_about() {
+    let host = Host::lxc();
+    let hooks = host
+        .bundle("hooks", &["true"])
+        .with(|c| c["hooks"] = serde_json::json!({"prestart": [{"path": "/bin/true"}]}))
+        .write();
+    let run = host
+        .run(["create", "--bundle", hooks.to_str().unwrap(), "h1"])
+        .failed();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("OCI hooks"), "{run:?}");
+    assert!(!host.root.join("h1").exists());
+
+    let seccomp = host
+        .bundle("seccomp", &["true"])
+        .with(|c| c["linux"]["seccomp"] = serde_json::json!({"defaultAction": "SCMP_ACT_ALLOW"}))
+        .write();
+    let log = host.scratch().join("log.json");
+    host.run([
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "run",
+        "--bundle",
+        seccomp.to_str().unwrap(),
+        "s1",
+    ])
+    .ok();
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("linux.seccomp is not translated"), "{log}");
+}
