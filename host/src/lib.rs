@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod integration;
 pub mod logging;
 pub mod plugins;
 pub mod progress;

@@ -1,36 +1,99 @@
-//! `checkpoint ID`: the backend's checkpoint operation.
+//! `checkpoint ID`: the backend's own checkpoint when it has one; otherwise a
+//! filesystem checkpoint through a storage integration (zfs): pause the container,
+//! snapshot its rootfs dataset, resume it (always, even when the snapshot failed).
+//! This captures the filesystem, not process memory (CRIU does not work here).
 
 use std::path::PathBuf;
 
+use lxcri_plugin_api::{capability, types::Status};
 use serde_json::json;
 
 use super::container::Opened;
-use crate::{app::App, error::Result};
+use crate::{
+    app::App,
+    error::{HostError, Result},
+    integration::IntegrationHandle,
+};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckpointArgs {
-    /// Where the checkpoint image goes.
+    /// Where a backend's own checkpoint image goes.
     #[arg(long, value_name = "DIR")]
     pub image_path: Option<PathBuf>,
-    /// Keep the container running afterwards.
+    /// Keep the container running afterwards (always the case for snapshots).
     #[arg(long)]
     pub leave_running: bool,
-    /// Checkpoint name.
+    /// Checkpoint (snapshot) name; default `checkpoint-<unix time>`.
     #[arg(long)]
     pub name: Option<String>,
     pub id: String,
 }
 
+/// The storage integration and the dataset holding a container's rootfs.
+pub fn rootfs_dataset(
+    app: &App,
+    c: &Opened<'_>,
+    what: &str,
+) -> Result<(IntegrationHandle, String)> {
+    let storage = IntegrationHandle::with_capability(app, "rootfs-snapshot")?.ok_or_else(|| {
+        HostError::new(
+            lxcri_plugin_api::ErrorKind::Unsupported,
+            format!(
+                "{what} is not supported by backend {} and no storage integration (zfs) is loaded",
+                c.backend.name
+            ),
+        )
+    })?;
+    let rootfs = c.record.rootfs.clone().unwrap_or_default();
+    let found = storage.call("dataset_for_path", &json!({ "path": rootfs }))?;
+    let dataset = found.get("dataset").and_then(|d| d.as_str()).map(str::to_string).ok_or_else(|| {
+        HostError::new(
+            lxcri_plugin_api::ErrorKind::Unsupported,
+            format!("the rootfs of '{}' ({}) is not a ZFS dataset", c.record.id, rootfs.display()),
+        )
+        .hint("put the bundle's rootfs on a dataset (`proxmox-lxcri zfs create ID`) to checkpoint it")
+    })?;
+    Ok((storage, dataset))
+}
+
 pub fn run(app: &App, args: &CheckpointArgs) -> Result<i32> {
-    let c = Opened::open(app, &args.id)?;
-    let request = json!({
-        "image_path": args.image_path,
-        "name": args.name,
-        "leave_running": args.leave_running,
-    });
-    let out = c.backend.checkpoint(&args.id, &c.plugin_dir()?, &request)?;
-    if !out.is_null() {
-        println!("{out}");
+    let mut c = Opened::open(app, &args.id)?;
+    if c.backend.info.has_capability(capability::CHECKPOINT) {
+        let request = json!({"image_path": args.image_path, "name": args.name, "leave_running": args.leave_running});
+        let out = c.backend.checkpoint(&args.id, &c.plugin_dir()?, &request)?;
+        if !out.is_null() {
+            println!("{out}");
+        }
+        return Ok(0);
     }
+    let (storage, dataset) = rootfs_dataset(app, &c, "checkpoint")?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        format!(
+            "checkpoint-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        )
+    });
+    c.refresh()?;
+    let dir = c.plugin_dir()?;
+    let pause =
+        c.record.status == Status::Running && c.backend.info.has_capability(capability::PAUSE);
+    if pause {
+        c.backend.pause(&args.id, &dir)?;
+    }
+    let snapshot = storage.call("snapshot", &json!({"dataset": dataset, "name": name}));
+    if pause {
+        c.backend.resume(&args.id, &dir)?;
+    }
+    let snapshot = snapshot?;
+    println!(
+        "{}",
+        snapshot
+            .get("snapshot")
+            .and_then(|s| s.as_str())
+            .unwrap_or(&name)
+    );
     Ok(0)
 }

@@ -45,14 +45,23 @@ pub fn run(app: &App, args: &CreateArgs) -> Result<i32> {
 
 /// Creates the container and returns its record (used by `run` too).
 pub fn create(app: &App, args: &CreateArgs) -> Result<ContainerRecord> {
+    create_on(app, args, None)
+}
+
+/// Creates the container on `backend` when given (a restore keeps the container's
+/// backend), else on the routed one.
+pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<ContainerRecord> {
     id::validate(&args.id)?;
     let bundle = Bundle::load(&args.bundle)?;
-    let (backend_name, why) = routing::for_new(
-        &args.id,
-        app.global.backend.as_deref(),
-        &bundle.annotations,
-        &app.config,
-    );
+    let (backend_name, why) = match backend {
+        Some(name) => (name, "kept from the restored container"),
+        None => routing::for_new(
+            &args.id,
+            app.global.backend.as_deref(),
+            &bundle.annotations,
+            &app.config,
+        ),
+    };
     tracing::debug!(id = %args.id, backend = backend_name, why, "routing");
     let backend = BackendHandle::open(app, backend_name)?;
 

@@ -8,6 +8,7 @@ pub mod crun;
 pub mod host;
 pub mod proxmox;
 pub mod suite;
+pub mod zfs;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,0 +1,48 @@
+//! An integration plugin as the host's own commands use it: found by capability,
+//! called by operation name with JSON.
+
+use lxcri_plugin_api::{ErrorKind, IntegrationBox, info::KIND_INTEGRATION};
+use serde_json::Value;
+
+use crate::{
+    app::App,
+    error::{HostError, Result},
+};
+
+pub struct IntegrationHandle {
+    pub name: String,
+    obj: IntegrationBox,
+}
+
+impl IntegrationHandle {
+    /// The first loaded integration offering `capability`.
+    pub fn with_capability(app: &App, capability: &str) -> Result<Option<Self>> {
+        let Some(plugin) = app
+            .registry
+            .plugins
+            .iter()
+            .find(|p| p.info.kind == KIND_INTEGRATION && p.info.has_capability(capability))
+        else {
+            return Ok(None);
+        };
+        let obj = plugin.new_integration(&app.context(plugin.name()))?;
+        Ok(Some(Self {
+            name: plugin.name().to_string(),
+            obj,
+        }))
+    }
+
+    pub fn call(&self, op: &str, req: &Value) -> Result<Value> {
+        let raw = self
+            .obj
+            .call(op.into(), req.to_string().as_str().into())
+            .into_result()
+            .map_err(|e| HostError::from_plugin(&self.name, e))?;
+        serde_json::from_str(raw.as_str()).map_err(|e| {
+            HostError::new(
+                ErrorKind::Internal,
+                format!("{}: malformed reply: {e}", self.name),
+            )
+        })
+    }
+}

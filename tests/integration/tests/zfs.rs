@@ -1,0 +1,116 @@
+//! The zfs integration with a real zfs-fuse daemon and a file-backed pool.
+
+use lxcri_test_support::{Host, crun::write_wrapper, zfs::ZfsPool};
+
+fn host_with(pool: Option<&ZfsPool>, extra: &str) -> Host {
+    let mut host = Host::with_plugins(&["lxcri_crun", "lxcri_zfs"]);
+    let wrapper = write_wrapper(host.scratch());
+    let parent = pool
+        .map(|p| format!("parent = \"{}/ct\"\n", p.pool))
+        .unwrap_or_default();
+    host.write_config(&format!(
+        "[plugins.crun]\npath = {:?}\n[plugins.zfs]\n{parent}{extra}",
+        wrapper.display().to_string()
+    ));
+    host
+}
+
+fn mountpoint_of(out: &str) -> String {
+    out.trim()
+        .rsplit(" mounted at ")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn datasets_snapshots_clones_send_receive_and_errors() {
+    let scratch = tempfile::tempdir().unwrap();
+    let pool = ZfsPool::start(scratch.path());
+    let host = host_with(Some(&pool), "");
+
+    // Dataset lifecycle with a property, listed with its id tag.
+    let made = host.run(["zfs", "create", "d1", "-o", "quota=50M"]).ok();
+    let mp = mountpoint_of(&made.stdout);
+    assert!(std::path::Path::new(&mp).is_dir(), "{made:?}");
+    let list = host.run(["zfs", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["id"], "d1");
+    assert_eq!(list[0]["name"], format!("{}/ct/d1", pool.pool));
+
+    // Snapshot and rollback restore files.
+    std::fs::write(format!("{mp}/keep"), "v1").unwrap();
+    host.run(["zfs", "snapshot", "d1", "s1"]).ok();
+    std::fs::write(format!("{mp}/keep"), "v2").unwrap();
+    std::fs::write(format!("{mp}/later"), "x").unwrap();
+    host.run(["zfs", "rollback", "d1", "s1"]).ok();
+    assert_eq!(std::fs::read_to_string(format!("{mp}/keep")).unwrap(), "v1");
+    assert!(!std::path::Path::new(&format!("{mp}/later")).exists());
+
+    // A clone is an independent copy.
+    let cloned = host.run(["zfs", "clone", "d1", "s1", "d2"]).ok();
+    let mp2 = mountpoint_of(&cloned.stdout);
+    std::fs::write(format!("{mp2}/keep"), "clone-only").unwrap();
+    assert_eq!(std::fs::read_to_string(format!("{mp}/keep")).unwrap(), "v1");
+
+    // Send/receive round trip.
+    let stream = scratch.path().join("d1.zstream");
+    host.run(["zfs", "send", "d1", "s1", stream.to_str().unwrap()])
+        .ok();
+    let received = host
+        .run(["zfs", "receive", stream.to_str().unwrap(), "d3"])
+        .ok();
+    let mp3 = host
+        .run(["zfs", "list", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "d3")
+        .unwrap()["mountpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::fs::read_to_string(format!("{mp3}/keep")).unwrap(),
+        "v1",
+        "{received:?}"
+    );
+
+    // A dataset a clone depends on cannot go: one line.
+    let dependent = host.run(["zfs", "destroy", "d1"]).failed();
+    assert_eq!(dependent.error_lines().len(), 1, "{dependent:?}");
+    host.run(["zfs", "destroy", "d2"]).ok();
+    host.run(["zfs", "destroy", "-r", "d3"]).ok();
+    host.run(["zfs", "destroy", "-r", "d1"]).ok();
+
+    // A missing pool is one clear line.
+    let mut other = host_with(None, "parent = \"nopool/ct\"\n");
+    other.extra_args.clear();
+    let wrapper = write_wrapper(other.scratch());
+    other.write_config(&format!(
+        "[plugins.crun]\npath = {:?}\n[plugins.zfs]\nparent = \"nopool/ct\"\n",
+        wrapper.display().to_string()
+    ));
+    let missing = other.run(["zfs", "create", "x"]).failed();
+    assert_eq!(missing.code, 3, "{missing:?}");
+    assert_eq!(missing.error_lines().len(), 1);
+    assert!(
+        missing.stderr.contains("pool 'nopool' does not exist"),
+        "{missing:?}"
+    );
+}
+
+#[test]
+fn zfs_not_installed_is_one_clear_line() {
+    let host = host_with(
+        None,
+        "parent = \"tank/ct\"\nzfs = \"/nonexistent/zfs\"\nzpool = \"/nonexistent/zpool\"\n",
+    );
+    let run = host.run(["zfs", "create", "x"]).failed();
+    assert_eq!(run.code, 7, "{run:?}");
+    assert_eq!(run.error_lines().len(), 1);
+    assert!(run.stderr.contains("zfs is not installed"), "{run:?}");
+    let cp = host.run(["checkpoint", "ghost"]).failed();
+    assert_eq!(cp.code, 3);
+}
