@@ -21,6 +21,7 @@ pub mod info;
 pub mod logging;
 mod macros;
 pub mod native;
+pub mod tool;
 pub mod types;
 
 pub use abi::{

@@ -42,10 +42,6 @@ fn classify(op: &str, message: &str) -> PluginError {
     }
 }
 
-fn last_line(text: &str) -> Option<&str> {
-    text.lines().map(str::trim).rfind(|l| !l.is_empty())
-}
-
 impl Crun {
     pub fn new(config: CrunConfig, host_root: &str) -> Result<Self, PluginError> {
         let root = config
@@ -89,10 +85,7 @@ impl Crun {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        Err(classify(
-            op,
-            last_line(&stderr).unwrap_or("failed without a message"),
-        ))
+        Err(classify(op, lxcri_plugin_api::tool::last_line(&stderr)))
     }
 
     /// Runs `crun <args>` with the caller's stdio (the container's stdio for create and

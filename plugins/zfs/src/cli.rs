@@ -72,11 +72,7 @@ impl Zfs {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
         let err = String::from_utf8_lossy(&out.stderr);
-        let line = err
-            .lines()
-            .map(str::trim)
-            .rfind(|l| !l.is_empty())
-            .unwrap_or("failed without a message");
+        let line = lxcri_plugin_api::tool::last_line(&err);
         Err(classify(&name, line))
     }
 
