@@ -123,6 +123,11 @@ pub enum Command {
 /// Entry point of the binary; returns the exit code.
 pub fn main() -> i32 {
     let argv: Vec<OsString> = std::env::args_os().collect();
+    // `--version` alone (as runtimes are probed) needs no plugin discovery.
+    if argv.len() == 2 && (argv[1] == "--version" || argv[1] == "-V") {
+        print!("{}", app::version_text());
+        return 0;
+    }
     let pre = prescan::scan(argv.get(1..).unwrap_or_default());
     let log = LogOptions {
         file: pre.log.as_deref(),
