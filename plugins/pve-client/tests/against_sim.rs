@@ -367,3 +367,46 @@ fn the_simulator_rejects_parameters_outside_the_schema() {
     }
     assert_eq!(s.sim.schema_violations().len(), 1);
 }
+
+#[test]
+fn snapshots_are_tasks_with_proxmox_refusals() {
+    let s = Setup::new();
+    let pve = s.token_client();
+    s.upload_template(&pve);
+    create_ct(&pve, 100).unwrap();
+    let base = "/nodes/pve1/lxc/100/snapshot";
+    pve.post_task(base, params![("snapname", "before")])
+        .unwrap();
+    let again = pve.post(base, params![("snapname", "before")]).unwrap_err();
+    assert!(
+        again
+            .message()
+            .contains("snapshot name 'before' already used"),
+        "{again}"
+    );
+    let list: Vec<serde_json::Value> = pve.get(base, vec![]).unwrap();
+    let names: Vec<&str> = list.iter().filter_map(|v| v["name"].as_str()).collect();
+    assert_eq!(names, ["before", "current"]);
+    pve.post_task(&format!("{base}/before/rollback"), vec![])
+        .unwrap();
+    let task = s
+        .sim
+        .requests()
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/rollback"))
+        .unwrap()
+        .status;
+    assert_eq!(task, 200);
+    pve.delete_task(&format!("{base}/before"), vec![]).unwrap();
+    let missing = pve
+        .post(&format!("{base}/before/rollback"), vec![])
+        .unwrap_err();
+    assert!(
+        missing
+            .message()
+            .contains("snapshot 'before' does not exist"),
+        "{missing}"
+    );
+    assert!(s.sim.schema_violations().is_empty());
+}

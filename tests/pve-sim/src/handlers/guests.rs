@@ -566,101 +566,77 @@ pub fn snapshots(sim: &Sim, req: &Request, kind: Kind) -> ApiResult<Value> {
     })
 }
 
-pub fn snapshot(sim: &Arc<Sim>, req: &Request, kind: Kind) -> ApiResult<Value> {
+/// A snapshot worker: `check` runs synchronously on the guest (refusals are sync 500s),
+/// then the guest lock is taken and `effect` runs in the `vz<typ>`/`qm<typ>` task.
+fn snapshot_task(
+    sim: &Arc<Sim>,
+    req: &Request,
+    kind: Kind,
+    typ: &str,
+    check: impl FnOnce(&Guest, &str) -> ApiResult<()>,
+    effect: impl FnOnce(&mut Guest, String) + Send + 'static,
+) -> ApiResult<Value> {
     let (node, vmid) = (req.node(), req.vmid());
     let name = req.str("snapname").unwrap_or_default();
-    with_guest(sim, req, kind, |g| {
-        if g.snapshots.contains(&name) {
-            return Err(ApiError::die(format!(
-                "snapshot name '{name}' already used"
-            )));
-        }
-        Ok(())
-    })?;
+    with_guest(sim, req, kind, |g| check(g, &name))?;
     sim.acquire(vmid)?;
-    let typ = if kind == Kind::Lxc {
-        "vzsnapshot"
-    } else {
-        "qmsnapshot"
-    };
+    let prefix = if kind == Kind::Lxc { "vz" } else { "qm" };
     Ok(Value::String(sim.spawn_task(
         &node,
-        typ,
+        &format!("{prefix}{typ}"),
         &vmid.to_string(),
         &req.user,
         Some(vmid),
         Box::new(move |c| {
             if let Some(g) = c.guests.get_mut(&vmid) {
-                g.snapshots.push(name);
+                effect(g, name);
             }
             Ok(Vec::new())
         }),
     )))
+}
+
+fn must_exist(g: &Guest, name: &str) -> ApiResult<()> {
+    if g.snapshots.iter().any(|s| s == name) {
+        Ok(())
+    } else {
+        Err(ApiError::die(format!("snapshot '{name}' does not exist")))
+    }
+}
+
+pub fn snapshot(sim: &Arc<Sim>, req: &Request, kind: Kind) -> ApiResult<Value> {
+    snapshot_task(
+        sim,
+        req,
+        kind,
+        "snapshot",
+        |g, name| {
+            if g.snapshots.iter().any(|s| s == name) {
+                return Err(ApiError::die(format!(
+                    "snapshot name '{name}' already used"
+                )));
+            }
+            Ok(())
+        },
+        |g, name| g.snapshots.push(name),
+    )
 }
 
 pub fn delete_snapshot(sim: &Arc<Sim>, req: &Request, kind: Kind) -> ApiResult<Value> {
-    let (node, vmid) = (req.node(), req.vmid());
-    let name = req.str("snapname").unwrap_or_default();
-    with_guest(sim, req, kind, |g| {
-        if !g.snapshots.contains(&name) {
-            return Err(ApiError::die(format!("snapshot '{name}' does not exist")));
-        }
-        Ok(())
-    })?;
-    sim.acquire(vmid)?;
-    let typ = if kind == Kind::Lxc {
-        "vzdelsnapshot"
-    } else {
-        "qmdelsnapshot"
-    };
-    Ok(Value::String(sim.spawn_task(
-        &node,
-        typ,
-        &vmid.to_string(),
-        &req.user,
-        Some(vmid),
-        Box::new(move |c| {
-            if let Some(g) = c.guests.get_mut(&vmid) {
-                g.snapshots.retain(|s| *s != name);
-            }
-            Ok(Vec::new())
-        }),
-    )))
+    snapshot_task(sim, req, kind, "delsnapshot", must_exist, |g, name| {
+        g.snapshots.retain(|s| *s != name)
+    })
 }
 
 pub fn rollback(sim: &Arc<Sim>, req: &Request, kind: Kind) -> ApiResult<Value> {
-    let (node, vmid) = (req.node(), req.vmid());
-    let name = req.str("snapname").unwrap_or_default();
-    with_guest(sim, req, kind, |g| {
-        if !g.snapshots.contains(&name) {
-            return Err(ApiError::die(format!("snapshot '{name}' does not exist")));
-        }
-        Ok(())
-    })?;
-    sim.acquire(vmid)?;
     let start = req.flag("start");
-    let typ = if kind == Kind::Lxc {
-        "vzrollback"
-    } else {
-        "qmrollback"
-    };
-    Ok(Value::String(sim.spawn_task(
-        &node,
-        typ,
-        &vmid.to_string(),
-        &req.user,
-        Some(vmid),
-        Box::new(move |c| {
-            if let Some(g) = c.guests.get_mut(&vmid) {
-                g.power = if start {
-                    Power::Running
-                } else {
-                    Power::Stopped
-                };
-            }
-            Ok(Vec::new())
-        }),
-    )))
+    snapshot_task(sim, req, kind, "rollback", must_exist, move |g, _| {
+        g.power = if start {
+            Power::Running
+        } else {
+            Power::Stopped
+        };
+    })
 }
 
 fn agent_enabled(g: &Guest) -> bool {
