@@ -103,9 +103,20 @@ impl BundleBuilder {
     /// A busybox bundle at `dir` whose process runs `args`.
     pub fn busybox(dir: &Path, args: &[&str]) -> Self {
         busybox_rootfs(&dir.join("rootfs"));
+        let mut config = default_config(args);
+        // Tests in parallel reuse ids like "c1": without a path of its own, crun would
+        // give both containers the cgroup /<id> and they would trip over each other.
+        let unique: String = dir
+            .iter()
+            .rev()
+            .take(3)
+            .map(|c| c.to_string_lossy().replace(['.', '/'], ""))
+            .collect::<Vec<_>>()
+            .join("-");
+        config["linux"]["cgroupsPath"] = json!(format!("/lxcri-test-{unique}"));
         Self {
             dir: dir.to_path_buf(),
-            config: default_config(args),
+            config,
         }
     }
 
