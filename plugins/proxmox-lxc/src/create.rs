@@ -87,15 +87,12 @@ impl Flavor for LxcFlavor {
         record.save(c.dir)?;
         if let Err(e) = pve.wait(&upid) {
             tracing::warn!("create of CT {vmid} failed, cleaning up: {e}");
-            let lifecycle = Lifecycle {
+            Lifecycle {
                 pve,
                 kind: Self::KIND,
                 shutdown_timeout: cfg.shutdown_timeout,
-            };
-            if let Err(cleanup) = lifecycle.destroy(&record, true) {
-                tracing::warn!("could not remove CT {vmid}: {cleanup}");
             }
-            GuestRecord::remove(c.dir);
+            .abandon(&record, c.dir);
             template::remove(pve, &node, &tpl);
             return Err(e.into());
         }

@@ -73,15 +73,12 @@ impl Flavor for VmFlavor {
             .and_then(|_| pve.put(&format!("/nodes/{node}/qemu/{vmid}/config"), settings));
         if let Err(e) = configured {
             tracing::warn!("create of VM {vmid} failed, cleaning up: {e}");
-            let lifecycle = Lifecycle {
+            Lifecycle {
                 pve,
                 kind: Self::KIND,
                 shutdown_timeout: cfg.shutdown_timeout,
-            };
-            if let Err(cleanup) = lifecycle.destroy(&record, true) {
-                tracing::warn!("could not remove VM {vmid}: {cleanup}");
             }
-            GuestRecord::remove(c.dir);
+            .abandon(&record, c.dir);
             return Err(e.into());
         }
         tracing::info!("{} is VM {vmid} on {node}", c.id);

@@ -386,6 +386,16 @@ impl Lifecycle<'_> {
         }
     }
 
+    /// Undoes a create that failed after the guest existed: destroys the guest (a
+    /// failure to do so is logged; `delete --force` can finish later) and forgets its
+    /// record in `dir`.
+    pub fn abandon(&self, r: &GuestRecord, dir: &Path) {
+        if let Err(e) = self.destroy(r, true) {
+            tracing::warn!("could not remove {} {}: {e}", self.kind.path(), r.vmid);
+        }
+        GuestRecord::remove(dir);
+    }
+
     /// Containers of this kind in the cluster, by tag.
     pub fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
         Ok(tagged(self.pve, self.kind)?
