@@ -32,6 +32,18 @@ fn valid(kind: &str, s: &str) -> Result<(), PluginError> {
     }
 }
 
+/// A dataset mounted in another mount namespace (a running container's rootfs) is
+/// busy: zfs-fuse would unmount the host's view and go on.
+fn refuse_if_in_use(dataset: &str) -> Result<(), PluginError> {
+    match crate::in_use::user_of(dataset) {
+        Some(pid) => Err(PluginError::conflict(format!(
+            "dataset '{dataset}' is busy: mounted by process {pid} (a running container?)"
+        ))
+        .with_hint("stop the container that uses it first")),
+        None => Ok(()),
+    }
+}
+
 impl Zfs {
     fn parent(&self) -> Result<&str, PluginError> {
         self.cfg.parent.as_deref().ok_or_else(|| {
@@ -141,6 +153,7 @@ impl Zfs {
 
     pub fn destroy(&self, id: &str, recursive: bool) -> Result<(), PluginError> {
         let name = self.name(id)?;
+        refuse_if_in_use(&name)?;
         let args: &[&str] = if recursive {
             &["destroy", "-r", &name]
         } else {
@@ -166,6 +179,7 @@ impl Zfs {
     /// Rolls back to `snapshot`, discarding later snapshots.
     pub fn rollback(&self, id: &str, snapshot: &str) -> Result<String, PluginError> {
         let s = self.snap(id, snapshot)?;
+        refuse_if_in_use(&self.name(id)?)?;
         self.zfs(&["rollback", "-r", &s])?;
         Ok(s)
     }

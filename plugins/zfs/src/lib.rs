@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod dataset;
+mod in_use;
 
 use lxcri_plugin_api::{PluginContext, PluginError};
 

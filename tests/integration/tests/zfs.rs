@@ -1,6 +1,12 @@
 //! The zfs integration with a real zfs-fuse daemon and a file-backed pool.
 
-use lxcri_test_support::{Host, crun::write_wrapper, zfs::ZfsPool};
+use lxcri_test_support::{
+    Host,
+    bundle::{BundleBuilder, busybox_rootfs, default_config},
+    crun::write_wrapper,
+    suite::{status, wait_until},
+    zfs::ZfsPool,
+};
 
 fn host_with(pool: Option<&ZfsPool>, extra: &str) -> Host {
     let mut host = Host::with_plugins(&["lxcri_crun", "lxcri_zfs"]);
@@ -113,4 +119,68 @@ fn zfs_not_installed_is_one_clear_line() {
     assert!(run.stderr.contains("zfs is not installed"), "{run:?}");
     let cp = host.run(["checkpoint", "ghost"]).failed();
     assert_eq!(cp.code, 3);
+}
+
+#[test]
+fn checkpoint_and_restore_a_running_container_on_a_dataset() {
+    let scratch = tempfile::tempdir().unwrap();
+    let pool = ZfsPool::start(scratch.path());
+    let host = host_with(Some(&pool), "");
+
+    // The container's rootfs is a dataset of its own.
+    let made = host.run(["zfs", "create", "ck"]).ok();
+    let rootfs = std::path::PathBuf::from(mountpoint_of(&made.stdout));
+    busybox_rootfs(&rootfs);
+    let bundle = scratch.path().join("ck-bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    let bundle = BundleBuilder {
+        dir: bundle,
+        config: default_config(&["sh", "-c", "echo up >> /data/boots; exec sleep 1000"]),
+    }
+    .with(|c| {
+        c["root"]["path"] = rootfs.display().to_string().into();
+        c["linux"]["cgroupsPath"] = format!("/lxcri-test-zfs-ck-{}", std::process::id()).into();
+    })
+    .write();
+    let b = bundle.to_str().unwrap();
+    // Dropped before the pool: a failed assertion must not leave the mount held.
+    let _container = host.delete_on_drop("ck");
+    host.run(["run", "-d", "--bundle", b, "ck"]).ok();
+    let boots = || std::fs::read_to_string(rootfs.join("data/boots")).unwrap_or_default();
+    wait_until("the container to boot", || boots() == "up\n");
+    std::fs::write(rootfs.join("data/before"), "kept").unwrap();
+
+    // Checkpoint while running: the container keeps running.
+    let cp = host.run(["checkpoint", "--name", "cp1", "ck"]).ok();
+    assert!(cp.stdout.contains("@cp1"), "{cp:?}");
+    assert_eq!(status(&host, "ck"), "running");
+    std::fs::write(rootfs.join("data/after"), "lost").unwrap();
+
+    // The dataset of a running container is busy: one line, nothing destroyed.
+    let busy = host.run(["zfs", "destroy", "-r", "ck"]).failed();
+    assert_eq!(busy.code, 6, "{busy:?}");
+    assert_eq!(busy.error_lines().len(), 1, "{busy:?}");
+    assert!(busy.stderr.contains("is busy"), "{busy:?}");
+    assert!(rootfs.join("data/after").exists());
+    let snaps = host.run(["zfs", "list", "--snapshots", "--json"]).ok();
+    assert!(snaps.stdout.contains("@cp1"), "{snaps:?}");
+
+    // Restore needs the container stopped; then files written after are gone and
+    // the container runs again.
+    let busy = host.run(["restore", "--name", "cp1", "ck"]).failed();
+    assert_eq!(busy.error_lines().len(), 1, "{busy:?}");
+    host.run(["kill", "ck", "KILL"]).ok();
+    wait_until("the container to stop", || status(&host, "ck") == "stopped");
+    host.run(["restore", "--name", "cp1", "ck"]).ok();
+    assert_eq!(status(&host, "ck"), "running");
+    // The process ran again on the restored files (one boot from before, one now).
+    wait_until("the container to boot again", || boots() == "up\nup\n");
+    assert!(!rootfs.join("data/after").exists());
+    assert_eq!(
+        std::fs::read_to_string(rootfs.join("data/before")).unwrap(),
+        "kept"
+    );
+
+    host.run(["delete", "--force", "ck"]).ok();
+    host.run(["zfs", "destroy", "-r", "ck"]).ok();
 }

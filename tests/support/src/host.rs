@@ -174,6 +174,23 @@ impl Host {
     {
         run_with_files(self.command(args))
     }
+
+    /// Deletes container `id` (forced) when the returned guard drops, so that a
+    /// failing test does not leave a container holding a mount or a daemon busy.
+    pub fn delete_on_drop<'a>(&'a self, id: &'a str) -> DeleteOnDrop<'a> {
+        DeleteOnDrop { host: self, id }
+    }
+}
+
+pub struct DeleteOnDrop<'a> {
+    host: &'a Host,
+    id: &'a str,
+}
+
+impl Drop for DeleteOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.host.run(["delete", "--force", self.id]);
+    }
 }
 
 /// Runs `cmd` with stdin from /dev/null and stdout/stderr into temp files.

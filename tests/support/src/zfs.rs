@@ -5,6 +5,7 @@
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::{Mutex, MutexGuard},
 };
 
 use crate::{host::run_with_files, suite::wait_until};
@@ -13,7 +14,13 @@ pub struct ZfsPool {
     pub pool: String,
     pub mountpoint: PathBuf,
     daemon: Option<Child>,
+    // Declared last so it is released after the daemon is gone.
+    _one_at_a_time: MutexGuard<'static, ()>,
 }
+
+/// One pool (and daemon) at a time per test process: a test must not stop the
+/// daemon another test is still using.
+static DAEMON: Mutex<()> = Mutex::new(());
 
 fn zpool(args: &[&str]) -> crate::Run {
     let mut cmd = Command::new("zpool");
@@ -23,6 +30,9 @@ fn zpool(args: &[&str]) -> crate::Run {
 
 impl ZfsPool {
     pub fn start(scratch: &Path) -> Self {
+        let guard = DAEMON
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for dir in ["/var/run/zfs", "/var/lock/zfs", "/etc/zfs"] {
             std::fs::create_dir_all(dir).expect("zfs dirs");
         }
@@ -63,6 +73,7 @@ impl ZfsPool {
             pool,
             mountpoint,
             daemon,
+            _one_at_a_time: guard,
         }
     }
 }

@@ -1,0 +1,65 @@
+//! Whether a dataset is mounted in another mount namespace, typically a running
+//! container's. zfs-fuse only sees the host's mount and would unmount it and carry on,
+//! so destroy and rollback ask here first.
+
+use std::{fs, path::Path};
+
+/// The first process (other than in our own mount namespace) that has `dataset` or one
+/// of its children mounted.
+pub fn user_of(dataset: &str) -> Option<u32> {
+    users_below(Path::new("/proc"), dataset)
+}
+
+fn users_below(proc: &Path, dataset: &str) -> Option<u32> {
+    let own = fs::read_link(proc.join("self/ns/mnt")).ok()?;
+    let mut seen = vec![own];
+    for entry in fs::read_dir(proc).ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(ns) = fs::read_link(entry.path().join("ns/mnt")) else {
+            continue;
+        };
+        if seen.contains(&ns) {
+            continue;
+        }
+        let mountinfo = fs::read_to_string(entry.path().join("mountinfo")).unwrap_or_default();
+        if mounts(&mountinfo, dataset) {
+            return Some(pid);
+        }
+        seen.push(ns);
+    }
+    None
+}
+
+/// Whether a mountinfo text has a mount whose source is `dataset` or below it.
+fn mounts(mountinfo: &str, dataset: &str) -> bool {
+    mountinfo.lines().any(|line| {
+        let source = line
+            .split_once(" - ")
+            .and_then(|(_, rest)| rest.split(' ').nth(1));
+        source.is_some_and(|s| {
+            s == dataset || s.strip_prefix(dataset).is_some_and(|r| r.starts_with('/'))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mounts;
+
+    const LINE: &str = "812 790 0:61 / / rw,relatime - fuse tank/ct/c1 rw,user_id=0,group_id=0\n";
+
+    #[test]
+    fn matches_the_dataset_and_its_children_only() {
+        assert!(mounts(LINE, "tank/ct/c1"));
+        assert!(mounts(LINE, "tank/ct"));
+        assert!(!mounts(LINE, "tank/ct/c"));
+        assert!(!mounts(LINE, "tank/ct/c10"));
+        assert!(!mounts("garbage\n", "tank/ct/c1"));
+    }
+}
