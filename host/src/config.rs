@@ -23,6 +23,9 @@ pub struct Config {
     /// Backend for containers no other rule routes (default `crun`).
     #[serde(default)]
     pub default_backend: Option<String>,
+    /// Storage integration (e.g. `zfs`) that holds each new container's rootfs.
+    #[serde(default)]
+    pub rootfs_storage: Option<String>,
     /// Ordered routing rules on the container id.
     #[serde(default, rename = "route")]
     pub routes: Vec<RouteRule>,

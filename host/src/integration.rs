@@ -32,6 +32,33 @@ impl IntegrationHandle {
         }))
     }
 
+    /// The loaded integration `name`, which must offer `capability`.
+    pub fn named(app: &App, name: &str, capability: &str) -> Result<Self> {
+        let plugin = app
+            .registry
+            .plugins
+            .iter()
+            .find(|p| p.info.kind == KIND_INTEGRATION && p.name() == name)
+            .ok_or_else(|| {
+                HostError::new(
+                    ErrorKind::NotFound,
+                    format!("storage integration '{name}' is not loaded"),
+                )
+                .hint("install its plugin or change rootfs_storage in the config")
+            })?;
+        if !plugin.info.has_capability(capability) {
+            return Err(HostError::new(
+                ErrorKind::Unsupported,
+                format!("integration '{name}' does not offer {capability}"),
+            ));
+        }
+        let obj = plugin.new_integration(&app.context(plugin.name()))?;
+        Ok(Self {
+            name: name.to_string(),
+            obj,
+        })
+    }
+
     pub fn call(&self, op: &str, req: &Value) -> Result<Value> {
         let raw = self
             .obj

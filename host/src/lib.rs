@@ -12,6 +12,7 @@ pub mod integration;
 pub mod logging;
 pub mod plugins;
 pub mod progress;
+pub mod rootfs_storage;
 pub mod routing;
 pub mod signal;
 pub mod state;

@@ -11,7 +11,7 @@ use crate::{
     backend::BackendHandle,
     bundle::Bundle,
     error::Result,
-    routing,
+    rootfs_storage, routing,
     state::{ContainerRecord, Store, id},
 };
 
@@ -78,12 +78,21 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         oci_version: bundle.oci_version.clone(),
         private: serde_json::Value::Null,
     };
+    let mut provisioned = None;
     let created = (|| {
         locked.write(&record)?;
         let dir = locked.plugin_dir(backend_name)?;
+        provisioned = rootfs_storage::provision(app, &args.id, &bundle, &locked.dir)?;
+        let (bundle_dir, config) = match &provisioned {
+            Some(p) => {
+                record.rootfs = Some(p.rootfs.clone());
+                (p.bundle.clone(), p.config.clone())
+            }
+            None => (bundle.dir.clone(), bundle.config.clone()),
+        };
         let request = CreateRequest {
-            bundle: bundle.dir.clone(),
-            config: bundle.config.clone(),
+            bundle: bundle_dir,
+            config,
             console_socket: args.console_socket.clone(),
             no_pivot: args.no_pivot,
             no_new_keyring: args.no_new_keyring,
@@ -115,6 +124,9 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
             if record.status != Status::Creating {
                 let dir = locked.dir.join(backend_name);
                 let _ = backend.delete(&args.id, &dir, true);
+            }
+            if let Some(p) = &provisioned {
+                p.release();
             }
             if let Err(cleanup) = locked.remove() {
                 tracing::warn!("could not remove state of failed create: {cleanup}");

@@ -187,7 +187,8 @@ impl IntegrationPlugin for Zfs {
     }
 
     /// Hooks: `dataset_for_path {path}` → `{dataset}` or null; `snapshot` / `rollback`
-    /// `{dataset, name}`; `rootfs {id}` → `{dataset, mountpoint}`.
+    /// `{dataset, name}`; `rootfs {id, from?}` → `{dataset, mountpoint, created}` (an
+    /// existing dataset is reused, a new one filled from `from`); `release {id}`.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         let field = |k: &str| {
             req.get(k)
@@ -207,13 +208,20 @@ impl IntegrationPlugin for Zfs {
                 Ok(json!({ "snapshot": s }))
             }
             "rollback" => {
-                let s = format!("{}@{}", field("dataset")?, field("name")?);
+                let dataset = field("dataset")?;
+                crate::dataset::refuse_if_in_use(dataset)?;
+                let s = format!("{dataset}@{}", field("name")?);
                 self.zfs(&["rollback", "-r", &s])?;
                 Ok(json!({ "snapshot": s }))
             }
             "rootfs" => {
-                let (dataset, mountpoint) = self.create(field("id")?, None, &[])?;
-                Ok(json!({ "dataset": dataset, "mountpoint": mountpoint }))
+                let from = req.get("from").and_then(|v| v.as_str()).map(PathBuf::from);
+                let (dataset, mountpoint, created) = self.rootfs(field("id")?, from.as_deref())?;
+                Ok(json!({ "dataset": dataset, "mountpoint": mountpoint, "created": created }))
+            }
+            "release" => {
+                self.destroy(field("id")?, true)?;
+                Ok(Value::Null)
             }
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"

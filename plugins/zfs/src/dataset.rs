@@ -32,9 +32,13 @@ fn valid(kind: &str, s: &str) -> Result<(), PluginError> {
     }
 }
 
+/// How often a destroy retries a dataset that is busy only because a container that
+/// just ended still holds its FUSE mount (about 5 s in all).
+const RELEASE_RETRIES: u64 = 14;
+
 /// A dataset mounted in another mount namespace (a running container's rootfs) is
 /// busy: zfs-fuse would unmount the host's view and go on.
-fn refuse_if_in_use(dataset: &str) -> Result<(), PluginError> {
+pub fn refuse_if_in_use(dataset: &str) -> Result<(), PluginError> {
     match crate::in_use::user_of(dataset) {
         Some(pid) => Err(PluginError::conflict(format!(
             "dataset '{dataset}' is busy: mounted by process {pid} (a running container?)"
@@ -151,6 +155,29 @@ impl Zfs {
         Ok((name, mp))
     }
 
+    /// A container's rootfs dataset: the existing one (a restore, a re-create), or a
+    /// new one filled from `from`; a new one that cannot be filled is destroyed again.
+    /// Returns the dataset, its mountpoint and whether it was made now.
+    pub fn rootfs(
+        &self,
+        id: &str,
+        from: Option<&Path>,
+    ) -> Result<(String, String, bool), PluginError> {
+        let name = self.name(id)?;
+        if self.zfs(&["list", "-H", "-o", "name", &name]).is_ok() {
+            self.ensure_mounted(&name)?;
+            return Ok((name.clone(), self.mountpoint(&name)?, false));
+        }
+        let (name, mp) = self.create(id, None, &[])?;
+        if let Some(Err(e)) = from.map(|f| crate::populate::copy_tree(f, Path::new(&mp))) {
+            let _ = self.destroy(id, true);
+            return Err(PluginError::backend(format!(
+                "cannot fill {name} from the bundle's rootfs: {e}"
+            )));
+        }
+        Ok((name, mp, true))
+    }
+
     pub fn destroy(&self, id: &str, recursive: bool) -> Result<(), PluginError> {
         let name = self.name(id)?;
         refuse_if_in_use(&name)?;
@@ -159,15 +186,21 @@ impl Zfs {
         } else {
             &["destroy", &name]
         };
-        match self.zfs(args) {
-            // zfs-fuse reports a just-used FUSE mount as busy once while it unmounts it;
-            // a dataset really in use stays busy on the second try.
-            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::Conflict => {
-                let _ = self.zfs(&["umount", &name]);
-                self.zfs(args).map(|_| ())
+        // The kernel lets go of a FUSE mount that a just-ended container used a moment
+        // after the container is gone; until then zfs-fuse says busy. Nothing else has
+        // it mounted (checked above), so wait a little for that before giving up.
+        let mut result = self.zfs(args);
+        for attempt in 1..=RELEASE_RETRIES {
+            match &result {
+                Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::Conflict => {
+                    std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+                    let _ = self.zfs(&["umount", &name]);
+                    result = self.zfs(args);
+                }
+                _ => break,
             }
-            other => other.map(|_| ()),
         }
+        result.map(|_| ())
     }
 
     pub fn snapshot(&self, id: &str, snapshot: &str) -> Result<String, PluginError> {

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod dataset;
 mod in_use;
+mod populate;
 
 use lxcri_plugin_api::{PluginContext, PluginError};
 

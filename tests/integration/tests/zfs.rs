@@ -184,3 +184,72 @@ fn checkpoint_and_restore_a_running_container_on_a_dataset() {
     host.run(["delete", "--force", "ck"]).ok();
     host.run(["zfs", "destroy", "-r", "ck"]).ok();
 }
+
+fn dataset_mountpoint(host: &Host, id: &str) -> Option<std::path::PathBuf> {
+    let list = host.run(["zfs", "list", "--json"]).ok().json();
+    list.as_array()?
+        .iter()
+        .find(|d| d["id"] == id)
+        .map(|d| d["mountpoint"].as_str().unwrap().into())
+}
+
+#[test]
+fn rootfs_storage_puts_each_new_container_on_a_dataset() {
+    let scratch = tempfile::tempdir().unwrap();
+    let pool = ZfsPool::start(scratch.path());
+    let mut host = host_with(Some(&pool), "");
+    let wrapper = write_wrapper(host.scratch());
+    host.write_config(&format!(
+        "rootfs_storage = \"zfs\"\n[plugins.crun]\npath = {:?}\n[plugins.zfs]\nparent = \"{}/ct\"\n",
+        wrapper.display().to_string(),
+        pool.pool
+    ));
+    let bundle = host
+        .bundle(
+            "b",
+            &["sh", "-c", "echo hi >> /data/hello; exec sleep 1000"],
+        )
+        .write();
+    let b = bundle.to_str().unwrap();
+    let _container = host.delete_on_drop("onzfs");
+    host.run(["run", "-d", "--bundle", b, "onzfs"]).ok();
+
+    // The container runs on its own dataset, filled from the bundle; the bundle's
+    // rootfs is untouched.
+    let mp = dataset_mountpoint(&host, "onzfs").expect("a dataset for the container");
+    wait_until("the container to write", || mp.join("data/hello").exists());
+    assert!(!bundle.join("rootfs/data/hello").exists());
+    let state = host.run(["state", "onzfs"]).ok().json();
+    assert_eq!(state["rootfs"], mp.display().to_string());
+    assert_eq!(state["bundle"], bundle.display().to_string());
+
+    // So a checkpoint finds it; a delete keeps it like a bundle's rootfs, and the next
+    // create reuses it.
+    host.run(["checkpoint", "--name", "c1", "onzfs"]).ok();
+    host.run(["delete", "--force", "onzfs"]).ok();
+    assert!(dataset_mountpoint(&host, "onzfs").is_some());
+    host.run(["run", "-d", "--bundle", b, "onzfs"]).ok();
+    wait_until("the container to write again", || {
+        std::fs::read_to_string(mp.join("data/hello")).unwrap_or_default() == "hi\nhi\n"
+    });
+    host.run(["delete", "--force", "onzfs"]).ok();
+
+    // A create that fails removes the dataset it made.
+    let broken = host
+        .bundle("broken", &["true"])
+        .with(|c| {
+            c["mounts"].as_array_mut().unwrap().push(
+                serde_json::json!({"destination": "/x", "type": "nosuchfs", "source": "none"}),
+            )
+        })
+        .write();
+    let failed = host
+        .run(["create", "--bundle", broken.to_str().unwrap(), "broken"])
+        .failed();
+    assert!(failed.stderr.contains("No such device"), "{failed:?}");
+    assert!(!failed.stderr.contains("warning"), "{failed:?}");
+    assert!(dataset_mountpoint(&host, "broken").is_none(), "{failed:?}");
+    host.run(["state", "broken"]).failed();
+
+    host.run(["zfs", "destroy", "-r", "onzfs"]).ok();
+}
