@@ -2,6 +2,7 @@
 //! plugins contribute. Parsing happens after plugin discovery.
 
 pub mod contributed;
+mod needed;
 pub mod prescan;
 
 use std::{ffi::OsString, path::PathBuf};
@@ -14,7 +15,7 @@ use crate::{
     config::Config,
     error::HostError,
     logging::{self, LogFormat, LogOptions},
-    plugins::{Registry, SearchInputs, search_path::search_path},
+    plugins::{Registry, SearchInputs, index::INDEX_FILE, search_path::search_path},
 };
 
 /// Global options (accepted before or after the command, like runc's).
@@ -161,6 +162,20 @@ fn run(
     let config = Config::load(pre.config.as_deref())?;
     let inputs = SearchInputs::from_env(pre.plugin_dirs.clone(), config.plugin_dirs.clone());
     let is_root = inputs.is_root;
+    // A built-in command that needs known plugins loads just those.
+    if let Ok(cli) = Cli::try_parse_from(&argv)
+        && let Some(wanted) = needed::plugins_for(&cli, &config)
+    {
+        let index = cli.global.root.join(INDEX_FILE);
+        let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &index);
+        let app = App {
+            global: cli.global,
+            config,
+            registry,
+            plugin_log_level,
+        };
+        return commands::dispatch(&app, cli.command);
+    }
     let registry = Registry::discover(search_path(&inputs), is_root);
 
     let base = Cli::command();

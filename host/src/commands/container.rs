@@ -95,6 +95,7 @@ impl<'a> Opened<'a> {
             return Ok(());
         }
         let dir = self.plugin_dir()?;
+        let before = self.record.clone();
         match self.backend.state(&self.record.id, &dir) {
             Ok(state) => {
                 self.record.status = state.status;
@@ -111,6 +112,9 @@ impl<'a> Opened<'a> {
                 self.record.pid = None;
             }
             Err(e) => return Err(e),
+        }
+        if self.record == before {
+            return Ok(());
         }
         self.locked.write(&self.record)
     }

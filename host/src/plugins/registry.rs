@@ -11,7 +11,11 @@ use lxcri_plugin_api::{
     info::{KIND_BACKEND, KIND_INTEGRATION},
 };
 
-use super::{SearchDir, load, preflight, trust};
+use super::{
+    SearchDir,
+    index::{FileId, PluginIndex},
+    load, preflight, trust,
+};
 use crate::error::{HostError, Result};
 
 /// A plugin that loaded.
@@ -68,6 +72,65 @@ impl Registry {
             registry.consider(file, check_trust);
         }
         registry
+    }
+
+    /// Loads only the plugins named in `wanted`, using the index to skip files known to
+    /// declare other names; the first file of a name in search order still wins. When a
+    /// wanted name is not found this way, falls back to a full [`Registry::discover`],
+    /// so errors list everything that is installed.
+    pub fn load_named(
+        search_path: Vec<SearchDir>,
+        check_trust: bool,
+        wanted: &[String],
+        index_path: &Path,
+    ) -> Self {
+        let mut index = PluginIndex::load(index_path);
+        let mut registry = Registry {
+            search_path,
+            ..Default::default()
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let dirs: Vec<PathBuf> = registry
+            .search_path
+            .iter()
+            .map(|d| d.path.clone())
+            .collect();
+        for file in dirs.iter().flat_map(|d| plugin_files(d)) {
+            if wanted.iter().all(|w| registry.find(w).is_some()) {
+                break;
+            }
+            let Some(id) = FileId::of(&file) else {
+                continue;
+            };
+            match index.name_of(&file, &id) {
+                Some(None) => continue,
+                Some(Some(name)) if seen.iter().any(|s| s == name) => continue,
+                Some(Some(name)) if !wanted.iter().any(|w| w == name) => {
+                    seen.push(name.to_string());
+                    continue;
+                }
+                _ => {}
+            }
+            let before = registry.plugins.len();
+            registry.consider(file.clone(), check_trust);
+            let name = registry.plugins.get(before).map(|p| p.name().to_string());
+            // A file rejected for its place (trust) is not remembered as broken.
+            if name.is_some()
+                || registry
+                    .rejected
+                    .last()
+                    .is_some_and(|r| !r.reason.starts_with("untrusted"))
+            {
+                index.record(&file, id, name.clone());
+            }
+            seen.extend(name);
+        }
+        index.save(index_path);
+        if wanted.iter().all(|w| registry.find(w).is_some()) {
+            registry
+        } else {
+            Self::discover(registry.search_path, check_trust)
+        }
     }
 
     fn reject(&mut self, path: PathBuf, reason: String, detail: Option<String>) {

@@ -21,7 +21,7 @@ use crate::error::{HostError, Result};
 const STATE_FILE: &str = "state.json";
 
 /// What the host records about a container.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRecord {
     pub id: String,
     /// The backend plugin that serves it.
@@ -144,7 +144,9 @@ impl Locked {
         }
     }
 
-    /// Writes the record atomically: temp file, fsync, rename.
+    /// Writes the record atomically: temp file, then rename over the old one. A crash
+    /// leaves the old or the new record, never a torn one. No fsync: the state root
+    /// normally lives on tmpfs (`/run`), and state does not outlive a reboot anyway.
     pub fn write(&self, record: &ContainerRecord) -> Result<()> {
         let path = self.dir.join(STATE_FILE);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| {
@@ -153,7 +155,6 @@ impl Locked {
         let raw =
             serde_json::to_vec_pretty(record).map_err(|e| HostError::internal(e.to_string()))?;
         tmp.write_all(&raw)
-            .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| HostError::io("cannot write state", e))?;
         tmp.persist(&path)
             .map_err(|e| HostError::io(format!("cannot replace {}", path.display()), e.error))?;

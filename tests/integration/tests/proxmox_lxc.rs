@@ -113,18 +113,21 @@ fn thirty_parallel_creates_get_distinct_vmids() {
             s.spawn(move || host.run(["create", "--bundle", b, id]).ok());
         }
     });
-    {
+    // Read under the lock, assert after it: a failed assertion must not unwind into
+    // the simulator's shutdown while its lock is held.
+    let (guests, mut owners) = {
         let cluster = sim.cluster();
-        assert_eq!(cluster.guests.len(), 30);
-        let mut owners: Vec<&String> = cluster
+        let owners: Vec<String> = cluster
             .guests
             .values()
-            .map(|g| &g.config["description"])
+            .map(|g| g.config["description"].clone())
             .collect();
-        owners.sort();
-        owners.dedup();
-        assert_eq!(owners.len(), 30, "one guest per container");
-    }
+        (cluster.guests.len(), owners)
+    };
+    assert_eq!(guests, 30, "{owners:?}");
+    owners.sort();
+    owners.dedup();
+    assert_eq!(owners.len(), 30, "one guest per container: {owners:?}");
     let collisions = sim
         .requests()
         .iter()

@@ -32,9 +32,11 @@ fn target_root() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// `target/debug`, where `cargo build --workspace` puts the host and the plugins.
+/// `target/debug`, where `cargo build --workspace` puts the host and the plugins
+/// (`$LXCRI_BUILD_PROFILE=release` for `target/release`, as the benchmarks use).
 pub fn build_dir() -> PathBuf {
-    target_root().join("debug")
+    let profile = std::env::var("LXCRI_BUILD_PROFILE").unwrap_or_else(|_| "debug".into());
+    target_root().join(profile)
 }
 
 /// The host binary (built by `cargo build --workspace`).

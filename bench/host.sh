@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The host's cost: the crun cycle and `state` through the host vs crun alone, the host's
+# own time on the no-op backend (vs `true`), plugin discovery with 2, 8 and 32 plugin
+# files, and max RSS. Usage: bench/host.sh WORKDIR RUNS   (writes WORKDIR/host.json)
+set -euo pipefail
+work=$1 runs=$2
+bin="$PWD/target/release/proxmox-lxcri"
+wrap="$PWD/scripts/crun-hybrid-wrapper.sh"
+export PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=""
+d="$work/host"
+rm -rf "$d" && mkdir -p "$d/plugins1" "$d/plugins8" "$d/plugins32"
+cp target/release/liblxcri_crun.so target/release/liblxcri_example_noop.so "$d/plugins1/"
+for so in target/release/*.so; do cp "$so" "$d/plugins8/"; done
+for n in 1 2 3 4; do for so in target/release/*.so; do cp "$so" "$d/plugins32/$n-$(basename "$so")"; done; done
+# All plugins installed, as on a full installation.
+printf '[plugins.crun]\npath = "%s"\n' "$wrap" > "$d/config.toml"
+mkdir -p "$d/bundle/rootfs/bin" "$d/bundle/rootfs"/{proc,sys,dev,tmp,etc}
+cp /bin/busybox "$d/bundle/rootfs/bin/"
+for a in sh sleep true; do ln -s busybox "$d/bundle/rootfs/bin/$a"; done
+(cd "$d/bundle" && crun spec)
+python3 - "$d/bundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["process"]["terminal"] = False; c["process"]["args"] = ["sleep", "1000"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+H="$bin --root $d/root --config $d/config.toml --plugin-dir $d/plugins8"
+C="$wrap --root $d/crunroot"
+hf() { hyperfine -N --warmup 3 --runs "$runs" --export-json "$d/$1.json" "${@:2}" >/dev/null 2>&1; }
+
+hf cycle \
+  -n host "sh -c '$H create --bundle $d/bundle b1 && $H start b1 && $H delete --force b1'" \
+  -n crun "sh -c '$C create --bundle $d/bundle c1 && $C start c1 && $C delete --force c1'"
+$H run -d --bundle "$d/bundle" s1 >/dev/null
+$C run -d --bundle "$d/bundle" s2 >/dev/null
+hf state -n host "$H state s1" -n crun "$C state s2"
+hf kill -n host "$H kill s1 0" -n crun "$C kill s2 0"
+$H delete --force s1; $C delete --force s2
+H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
+$H0 create --bundle "$d/bundle" n1 >/dev/null
+hf noop -n state "$H0 state n1" -n list "$H0 list --quiet" -n true "true"
+hf discovery \
+  -n "plugins, 2 files" "$bin --plugin-dir $d/plugins1 plugins" \
+  -n "plugins, 8 files" "$bin --plugin-dir $d/plugins8 plugins" \
+  -n "plugins, 32 files" "$bin --plugin-dir $d/plugins32 plugins" \
+  -n "--version, 8 files" "$bin --plugin-dir $d/plugins8 --version"
+rss=$( { /usr/bin/time -f %M $H0 state n1 >/dev/null; } 2>&1 | tail -1)
+$H0 delete --force n1
+
+python3 - "$d" "$rss" "$work/host.json" <<'PY'
+import json, os, sys
+d, rss, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def med(name):
+    return {r["command"]: r["median"] for r in json.load(open(os.path.join(d, name + ".json")))["results"]}
+cycle, state, kill, noop, disc = med("cycle"), med("state"), med("kill"), med("noop"), med("discovery")
+json.dump({
+    "cycle_ratio": cycle["host"] / cycle["crun"],
+    "state_ratio": state["host"] / state["crun"],
+    "kill_ratio": kill["host"] / kill["crun"],
+    "own_ms_state": (noop["state"] - noop["true"]) * 1000,
+    "own_ms_list": (noop["list"] - noop["true"]) * 1000,
+    "discovery_ms": {k: v * 1000 for k, v in disc.items()},
+    "max_rss_kb": rss,
+}, open(out, "w"), indent=2)
+PY

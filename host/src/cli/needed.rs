@@ -1,0 +1,66 @@
+//! Which plugins a parsed built-in command needs, when that can be known without
+//! loading any: a container's recorded backend, or the routed backend of a new one (and
+//! the rootfs storage integration). `None` means "load everything" (listing plugins,
+//! help, checkpoints that look integrations up by capability, contributed commands).
+
+use std::path::Path;
+
+use super::{Cli, Command};
+use crate::{
+    bundle::Bundle,
+    config::Config,
+    routing,
+    state::{ContainerRecord, Store},
+};
+
+pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
+    let root = cli.global.root.as_path();
+    let flag = cli.global.backend.as_deref();
+    let existing = |id: &str| recorded_backend(root, id).or(flag.map(str::to_string));
+    let names: Vec<String> = match &cli.command {
+        Command::Create(a) => new_container(&a.bundle, &a.id, flag, config),
+        Command::Run(a) => new_container(&a.create.bundle, &a.create.id, flag, config),
+        Command::Start(a) => existing(&a.id).into_iter().collect(),
+        Command::State(a) => existing(&a.id).into_iter().collect(),
+        Command::Kill(a) => existing(&a.id).into_iter().collect(),
+        Command::Delete(a) => existing(&a.id).into_iter().collect(),
+        Command::Exec(a) => existing(&a.id).into_iter().collect(),
+        Command::Ps(a) => existing(&a.id).into_iter().collect(),
+        Command::Pause(a) | Command::Resume(a) => existing(&a.id).into_iter().collect(),
+        Command::Update(a) => existing(&a.id).into_iter().collect(),
+        Command::Events(a) => existing(&a.id).into_iter().collect(),
+        Command::List(_) => {
+            let store = Store::new(root);
+            let mut names: Vec<String> = store
+                .ids()
+                .ok()?
+                .iter()
+                .filter_map(|id| recorded_backend(root, id))
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        Command::Spec(_) | Command::Version => Vec::new(),
+        _ => return None,
+    };
+    Some(names)
+}
+
+/// The backend recorded for `id` (read without the lock: records are replaced
+/// atomically, and the command itself reads it again under the lock).
+fn recorded_backend(root: &Path, id: &str) -> Option<String> {
+    let raw = std::fs::read(Store::new(root).dir(id).join("state.json")).ok()?;
+    let record: ContainerRecord = serde_json::from_slice(&raw).ok()?;
+    Some(record.backend)
+}
+
+fn new_container(bundle: &Path, id: &str, flag: Option<&str>, config: &Config) -> Vec<String> {
+    let annotations = Bundle::load(bundle)
+        .map(|b| b.annotations)
+        .unwrap_or_default();
+    let (backend, _) = routing::for_new(id, flag, &annotations, config);
+    let mut names = vec![backend.to_string()];
+    names.extend(config.rootfs_storage.clone());
+    names
+}

@@ -1,0 +1,127 @@
+//! The plugin index: which plugin name each file on the search path declared, keyed by
+//! the file's identity (device, inode, size, mtime). Lifecycle commands need one backend;
+//! with the index they load that one file instead of every plugin. A file whose identity
+//! changed is loaded again to learn its name. The index is a cache: losing it, or a
+//! state root that cannot be written, only costs the time of a full load.
+
+use std::{
+    os::unix::fs::MetadataExt,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+
+/// The index file inside the state root.
+pub const INDEX_FILE: &str = ".plugin-index.json";
+
+/// What identifies a file's content well enough to trust an earlier look at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+}
+
+impl FileId {
+    pub fn of(path: &Path) -> Option<Self> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(Self {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    path: PathBuf,
+    id: FileId,
+    /// The plugin name the file declared; `None` for a file that did not load.
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PluginIndex {
+    entries: Vec<Entry>,
+    #[serde(skip)]
+    changed: bool,
+}
+
+impl PluginIndex {
+    /// Reads the index; a missing or unreadable one is empty.
+    pub fn load(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|raw| serde_json::from_slice(&raw).ok())
+            .unwrap_or_default()
+    }
+
+    /// What `path` declared when it last had identity `id`: `Some(None)` for a file
+    /// that did not load, `None` when the index does not know this version.
+    pub fn name_of(&self, path: &Path, id: &FileId) -> Option<Option<&str>> {
+        self.entries
+            .iter()
+            .find(|e| e.path == path && &e.id == id)
+            .map(|e| e.name.as_deref())
+    }
+
+    pub fn record(&mut self, path: &Path, id: FileId, name: Option<String>) {
+        self.entries.retain(|e| e.path != path);
+        self.entries.push(Entry {
+            path: path.to_path_buf(),
+            id,
+            name,
+        });
+        self.changed = true;
+    }
+
+    /// Writes the index if it changed (atomically; failures are only logged).
+    pub fn save(&self, path: &Path) {
+        if !self.changed {
+            return;
+        }
+        let write = || -> std::io::Result<()> {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            serde_json::to_writer(&mut tmp, self)?;
+            tmp.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            tracing::debug!("plugin index {} not written: {e}", path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_a_file_only_while_it_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let so = dir.path().join("libx.so");
+        std::fs::write(&so, "v1").unwrap();
+        let id = FileId::of(&so).unwrap();
+        let mut index = PluginIndex::default();
+        index.record(&so, id.clone(), Some("x".into()));
+        let file = dir.path().join(INDEX_FILE);
+        index.save(&file);
+        let index = PluginIndex::load(&file);
+        assert_eq!(index.name_of(&so, &id), Some(Some("x")));
+        std::fs::write(&so, "version 2").unwrap();
+        assert_eq!(index.name_of(&so, &FileId::of(&so).unwrap()), None);
+    }
+
+    #[test]
+    fn a_corrupt_index_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(INDEX_FILE);
+        std::fs::write(&file, "{not json").unwrap();
+        assert!(PluginIndex::load(&file).entries.is_empty());
+    }
+}
