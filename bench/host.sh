@@ -33,7 +33,7 @@ hf cycle \
 $H run -d --bundle "$d/bundle" s1 >/dev/null
 $C run -d --bundle "$d/bundle" s2 >/dev/null
 hf state -n host "$H state s1" -n crun "$C state s2"
-hf kill -n host "$H kill s1 0" -n crun "$C kill s2 0"
+hf kill -n host "$H kill s1 CONT" -n crun "$C kill s2 CONT"
 $H delete --force s1; $C delete --force s2
 H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
 $H0 create --bundle "$d/bundle" n1 >/dev/null

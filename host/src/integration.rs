@@ -34,6 +34,23 @@ impl IntegrationHandle {
 
     /// The loaded integration `name`, which must offer `capability`.
     pub fn named(app: &App, name: &str, capability: &str) -> Result<Self> {
+        let handle = Self::open(app, name)
+            .map_err(|e| e.hint("install its plugin or change rootfs_storage in the config"))?;
+        let plugin = app
+            .registry
+            .find(name)
+            .filter(|p| p.info.has_capability(capability));
+        if plugin.is_none() {
+            return Err(HostError::new(
+                ErrorKind::Unsupported,
+                format!("integration '{name}' does not offer {capability}"),
+            ));
+        }
+        Ok(handle)
+    }
+
+    /// The loaded integration `name`.
+    pub fn open(app: &App, name: &str) -> Result<Self> {
         let plugin = app
             .registry
             .plugins
@@ -42,16 +59,9 @@ impl IntegrationHandle {
             .ok_or_else(|| {
                 HostError::new(
                     ErrorKind::NotFound,
-                    format!("storage integration '{name}' is not loaded"),
+                    format!("integration '{name}' is not loaded"),
                 )
-                .hint("install its plugin or change rootfs_storage in the config")
             })?;
-        if !plugin.info.has_capability(capability) {
-            return Err(HostError::new(
-                ErrorKind::Unsupported,
-                format!("integration '{name}' does not offer {capability}"),
-            ));
-        }
         let obj = plugin.new_integration(&app.context(plugin.name()))?;
         Ok(Self {
             name: name.to_string(),

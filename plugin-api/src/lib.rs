@@ -15,6 +15,7 @@
 
 pub mod abi;
 pub mod context;
+pub mod doctor;
 pub mod error;
 mod guard;
 pub mod info;

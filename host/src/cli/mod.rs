@@ -117,6 +117,8 @@ pub enum Command {
     Restore(commands::restore::RestoreArgs),
     /// List loaded plugins and rejected plugin files.
     Plugins(commands::plugins::PluginsArgs),
+    /// Check that each loaded backend's prerequisites hold, and say what to fix.
+    Doctor(commands::doctor::DoctorArgs),
     /// Print host, plugin API and OCI spec versions.
     Version,
 }
@@ -162,8 +164,15 @@ fn run(
     let config = Config::load(pre.config.as_deref())?;
     let inputs = SearchInputs::from_env(pre.plugin_dirs.clone(), config.plugin_dirs.clone());
     let is_root = inputs.is_root;
-    // A built-in command that needs known plugins loads just those.
-    if let Ok(cli) = Cli::try_parse_from(&argv)
+    // A built-in command that needs known plugins loads just those; `--version` none.
+    let builtin = Cli::try_parse_from(&argv);
+    if let Err(e) = &builtin
+        && e.kind() == clap::error::ErrorKind::DisplayVersion
+    {
+        print!("{}", app::version_text());
+        return Ok(0);
+    }
+    if let Ok(cli) = builtin
         && let Some(wanted) = needed::plugins_for(&cli, &config)
     {
         let index = cli.global.root.join(INDEX_FILE);

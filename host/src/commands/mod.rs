@@ -5,6 +5,7 @@ pub mod container;
 pub mod contributed;
 pub mod create;
 pub mod delete;
+pub mod doctor;
 pub mod events;
 pub mod exec;
 pub mod features;
@@ -45,6 +46,7 @@ pub fn dispatch(app: &App, command: Command) -> Result<i32> {
         Command::Checkpoint(args) => checkpoint::run(app, &args),
         Command::Restore(args) => restore::run(app, &args),
         Command::Plugins(args) => plugins::run(app, &args),
+        Command::Doctor(args) => doctor::run(app, &args),
         Command::Version => version::run(),
     }
 }

@@ -43,6 +43,11 @@ fn classify(op: &str, message: &str) -> PluginError {
 }
 
 impl Crun {
+    /// The crun binary this backend runs.
+    pub fn bin(&self) -> &std::path::Path {
+        &self.bin
+    }
+
     pub fn new(config: CrunConfig, host_root: &str) -> Result<Self, PluginError> {
         let root = config
             .root

@@ -3,6 +3,7 @@
 //! the process is held until `start` (see `hold`).
 
 mod config;
+mod doctor;
 mod hold;
 mod lifecycle;
 mod tools;

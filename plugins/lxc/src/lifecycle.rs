@@ -311,4 +311,15 @@ impl BackendPlugin for Lxc {
         }
         Ok(())
     }
+
+    fn call(&self, op: &str, _req: Value) -> Result<Value, PluginError> {
+        match op {
+            lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
+                crate::doctor::doctor(self),
+            )),
+            other => Err(PluginError::unsupported(format!(
+                "operation '{other}' is not implemented"
+            ))),
+        }
+    }
 }

@@ -110,7 +110,8 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
         self.flavor.exec(&self.pve, &self.record(c)?, req)
     }
 
-    /// `find`: the container's guest, found again by its tag (for a lost local state).
+    /// `find`: the container's guest, found again by its tag (for a lost local state);
+    /// `doctor`: the API answers, authenticated, with a node online.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         match op {
             "find" => {
@@ -120,6 +121,9 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
                     None => Value::Null,
                 })
             }
+            lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
+                crate::doctor::doctor(&self.pve),
+            )),
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"
             ))),

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod blocking;
 pub mod client;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod guest;
 pub mod lenient;

@@ -23,7 +23,10 @@ fn classify(tool: &str, message: &str) -> PluginError {
         PluginError::conflict(text).with_hint("stop what uses the dataset first")
     } else if m.contains("already exists") {
         PluginError::already_exists(text)
-    } else if m.contains("connect") && m.contains("daemon") || m.contains("zfs_socket") {
+    } else if m.contains("connect") && m.contains("daemon")
+        || m.contains("zfs_socket")
+        || m.contains("failed to initialize zfs library")
+    {
         PluginError::unavailable(text)
             .with_hint("start the ZFS daemon (zfs-fuse) or load the ZFS module")
     } else if m.contains("modules are not loaded") {

@@ -188,7 +188,8 @@ impl IntegrationPlugin for Zfs {
 
     /// Hooks: `dataset_for_path {path}` → `{dataset}` or null; `snapshot` / `rollback`
     /// `{dataset, name}`; `rootfs {id, from?}` → `{dataset, mountpoint, created}` (an
-    /// existing dataset is reused, a new one filled from `from`); `release {id}`.
+    /// existing dataset is reused, a new one filled from `from`); `release {id}`;
+    /// `doctor`.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         let field = |k: &str| {
             req.get(k)
@@ -223,6 +224,9 @@ impl IntegrationPlugin for Zfs {
                 self.destroy(field("id")?, true)?;
                 Ok(Value::Null)
             }
+            lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
+                crate::doctor::doctor(self),
+            )),
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"
             ))),

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod dataset;
+mod doctor;
 mod in_use;
 mod populate;
 

@@ -204,3 +204,46 @@ fn a_plugin_built_against_the_1_0_0_interface_loads_and_works() {
     host.run(["delete", "old"]).ok();
     host.run(["state", "old"]).failed();
 }
+
+#[test]
+fn lifecycle_commands_load_only_the_backend_they_need() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let b = host.bundle("b", &["true"]).write();
+    host.run([
+        "--backend",
+        "noop",
+        "create",
+        "--bundle",
+        b.to_str().unwrap(),
+        "n1",
+    ])
+    .ok();
+    let loaded = |run: &lxcri_test_support::Run| -> Vec<String> {
+        run.stderr
+            .lines()
+            .filter_map(|l| l.split("loaded plugin ").nth(1))
+            .map(str::to_string)
+            .collect()
+    };
+    // Once the index knows every file, `state` loads the noop backend and nothing else.
+    let state = host.run(["--debug", "state", "n1"]).ok();
+    let only = loaded(&state);
+    assert_eq!(only.len(), 1, "{state:?}");
+    assert!(only[0].starts_with("noop from "), "{state:?}");
+
+    // A file that changed is looked at again, and the first file of a name in search
+    // order still wins: the greeter's file now holds the noop plugin and sorts first.
+    fs::copy(
+        plugin(NOOP),
+        host.plugin_dir.join("liblxcri_example_greeter.so"),
+    )
+    .unwrap();
+    let state = host.run(["--debug", "state", "n1"]).ok();
+    let only = loaded(&state);
+    assert_eq!(only.len(), 1, "{state:?}");
+    assert!(
+        only[0].ends_with("liblxcri_example_greeter.so"),
+        "{state:?}"
+    );
+    host.run(["delete", "--force", "n1"]).ok();
+}

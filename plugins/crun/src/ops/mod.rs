@@ -2,6 +2,7 @@
 
 mod create;
 mod delete;
+mod doctor;
 mod exec;
 mod kill;
 mod list;
@@ -13,6 +14,7 @@ mod update;
 
 use lxcri_plugin_api::{
     BackendPlugin, Container, PluginError,
+    doctor::Check,
     types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry},
 };
 use serde_json::Value;
@@ -52,6 +54,14 @@ impl BackendPlugin for Crun {
     }
     fn update(&self, c: Container<'_>, resources: Value) -> Result<(), PluginError> {
         update::update(self, c, &resources)
+    }
+    fn call(&self, op: &str, _req: Value) -> Result<Value, PluginError> {
+        match op {
+            lxcri_plugin_api::doctor::DOCTOR_OP => Ok(Check::report(doctor::doctor(self))),
+            other => Err(PluginError::unsupported(format!(
+                "operation '{other}' is not implemented"
+            ))),
+        }
     }
 }
 

@@ -1,0 +1,156 @@
+//! `doctor [--format table|json]`: whether this machine can run containers. The host
+//! checks its config, state root and plugin files; every loaded plugin is initialised
+//! and asked for its own checks (binaries, versions, kernel features, a Proxmox server
+//! reachable and authenticated, a pool present). Each failure says what to fix; the
+//! exit code is 1 when anything fails.
+
+use lxcri_plugin_api::{
+    ErrorKind,
+    doctor::{Check, DOCTOR_OP},
+    info::KIND_BACKEND,
+};
+use serde_json::{Value, json};
+
+use super::plugins::Format;
+use crate::{
+    app::App, backend::BackendHandle, error::HostError, error::Result,
+    integration::IntegrationHandle,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// The checks of one subject (the host or a plugin).
+struct Section {
+    subject: String,
+    checks: Vec<Check>,
+}
+
+fn from_error(name: &str, e: &HostError) -> Check {
+    Check::fail(
+        name,
+        e.message.clone(),
+        e.hint
+            .clone()
+            .unwrap_or_else(|| "see the plugin's documentation".into()),
+    )
+}
+
+fn host_checks(app: &App) -> Vec<Check> {
+    let mut checks = vec![match &app.config.source {
+        Some(path) => Check::pass("config file", path.display().to_string()),
+        None => Check::pass("config file", "none (built-in defaults)"),
+    }];
+    let root = app.root();
+    let probe = std::fs::create_dir_all(&root).and_then(|()| tempfile::tempfile_in(&root));
+    checks.push(match probe {
+        Ok(_) => Check::pass("state root writable", root.display().to_string()),
+        Err(e) => Check::fail(
+            "state root writable",
+            format!("{}: {e}", root.display()),
+            "run as root or pass a writable --root",
+        ),
+    });
+    if app.registry.names(KIND_BACKEND).is_empty() {
+        checks.push(Check::fail(
+            "backends",
+            "no backend plugin is loaded",
+            "install a backend plugin package or pass --plugin-dir",
+        ));
+    }
+    for rejected in &app.registry.rejected {
+        checks.push(Check::fail(
+            format!("plugin file {}", rejected.path.display()),
+            rejected.reason.clone(),
+            "replace it with a build for this host, or remove it",
+        ));
+    }
+    checks
+}
+
+/// Asks a plugin for its checks; a plugin without them gets a note, not a failure.
+fn plugin_checks(reply: Result<Value>) -> Vec<Check> {
+    match reply {
+        Ok(value) => serde_json::from_value(value).unwrap_or_else(|e| {
+            vec![Check::fail(
+                "self-check",
+                format!("malformed answer: {e}"),
+                "report this to the plugin's authors",
+            )]
+        }),
+        Err(e) if e.kind == ErrorKind::Unsupported => {
+            vec![Check::pass(
+                "self-check",
+                "none offered (no prerequisites declared)",
+            )]
+        }
+        Err(e) => vec![from_error("self-check", &e)],
+    }
+}
+
+pub fn run(app: &App, args: &DoctorArgs) -> Result<i32> {
+    let mut sections = vec![Section {
+        subject: "host".into(),
+        checks: host_checks(app),
+    }];
+    for plugin in &app.registry.plugins {
+        let name = plugin.name();
+        let checks = if plugin.info.kind == KIND_BACKEND {
+            match BackendHandle::open(app, name) {
+                Ok(b) => plugin_checks(b.call(DOCTOR_OP, &json!({}))),
+                Err(e) => vec![from_error("initialisation", &e)],
+            }
+        } else {
+            match IntegrationHandle::open(app, name) {
+                Ok(i) => plugin_checks(i.call(DOCTOR_OP, &json!({}))),
+                Err(e) => vec![from_error("initialisation", &e)],
+            }
+        };
+        sections.push(Section {
+            subject: name.to_string(),
+            checks,
+        });
+    }
+    let failed = sections
+        .iter()
+        .flat_map(|s| &s.checks)
+        .filter(|c| !c.ok)
+        .count();
+    match args.format {
+        Format::Json => {
+            let all: Vec<Value> = sections
+                .iter()
+                .map(|s| json!({"subject": s.subject, "checks": s.checks}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({"ok": failed == 0, "sections": all}))
+                    .unwrap_or_default()
+            );
+        }
+        Format::Table => {
+            for s in &sections {
+                for c in &s.checks {
+                    let mark = if c.ok { "ok  " } else { "FAIL" };
+                    println!("{mark} {:<12} {}: {}", s.subject, c.name, c.detail);
+                    if let Some(fix) = c.fix.as_deref().filter(|_| !c.ok) {
+                        println!("     {:<12} fix: {fix}", "");
+                    }
+                }
+            }
+            println!(
+                "{}",
+                if failed == 0 {
+                    "all checks passed".to_string()
+                } else {
+                    format!("{failed} check(s) failed")
+                }
+            );
+        }
+    }
+    Ok(if failed == 0 { 0 } else { 1 })
+}
