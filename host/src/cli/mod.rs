@@ -119,6 +119,9 @@ pub enum Command {
     Plugins(commands::plugins::PluginsArgs),
     /// Check that each loaded backend's prerequisites hold, and say what to fix.
     Doctor(commands::doctor::DoctorArgs),
+    /// Write man pages or shell completions (with the commands of loaded plugins).
+    #[command(subcommand)]
+    Generate(commands::generate::Generate),
     /// Print host, plugin API and OCI spec versions.
     Version,
 }
@@ -187,16 +190,7 @@ fn run(
     }
     let registry = Registry::discover(search_path(&inputs), is_root);
 
-    let base = Cli::command();
-    let builtins: Vec<String> = base
-        .get_subcommands()
-        .map(|c| c.get_name().to_string())
-        .chain(["help".to_string()])
-        .collect();
-    let contributed = contributed::collect(&registry, &builtins);
-    let command = contributed
-        .iter()
-        .fold(base, |cmd, c| cmd.subcommand(c.command()));
+    let (command, contributed) = full_command(&registry);
     let matches = match command.try_get_matches_from(argv) {
         Ok(m) => m,
         Err(e) => {
@@ -231,6 +225,22 @@ fn run(
         plugin_log_level,
     };
     commands::dispatch(&app, cli.command)
+}
+
+/// The whole command line: the built-in commands and those the loaded plugins
+/// contribute (what `--help`, the man pages and the completions show).
+pub fn full_command(registry: &Registry) -> (clap::Command, Vec<contributed::Contributed<'_>>) {
+    let base = Cli::command();
+    let builtins: Vec<String> = base
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()])
+        .collect();
+    let contributed = contributed::collect(registry, &builtins);
+    let command = contributed
+        .iter()
+        .fold(base, |cmd, c| cmd.subcommand(c.command()));
+    (command, contributed)
 }
 
 fn clap_error(e: clap::Error) -> HostError {

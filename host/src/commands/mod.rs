@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod events;
 pub mod exec;
 pub mod features;
+pub mod generate;
 pub mod kill;
 pub mod list;
 pub mod pause;
@@ -47,6 +48,7 @@ pub fn dispatch(app: &App, command: Command) -> Result<i32> {
         Command::Restore(args) => restore::run(app, &args),
         Command::Plugins(args) => plugins::run(app, &args),
         Command::Doctor(args) => doctor::run(app, &args),
+        Command::Generate(what) => generate::run(app, &what),
         Command::Version => version::run(),
     }
 }

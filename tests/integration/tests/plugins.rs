@@ -247,3 +247,22 @@ fn lifecycle_commands_load_only_the_backend_they_need() {
     );
     host.run(["delete", "--force", "n1"]).ok();
 }
+
+#[test]
+fn man_pages_and_completions_include_contributed_commands() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let man = host.scratch().join("man");
+    host.run(["generate", "man", man.to_str().unwrap()]).ok();
+    let top = fs::read_to_string(man.join("proxmox-lxcri.1")).unwrap();
+    assert!(top.contains("greet"), "{top}");
+    let greet = fs::read_to_string(man.join("proxmox-lxcri-greet.1")).unwrap();
+    assert!(greet.contains(".TH"), "{greet}");
+    assert!(man.join("proxmox-lxcri-create.1").exists());
+    for shell in ["bash", "zsh", "fish"] {
+        let run = host.run(["generate", "completions", shell]).ok();
+        assert!(run.stdout.contains("greet"), "{shell}: {run:?}");
+        assert!(run.stdout.contains("create"), "{shell}: {run:?}");
+    }
+    let bad = host.run(["generate", "completions", "cmd.exe"]).failed();
+    assert_eq!(bad.code, 2, "{bad:?}");
+}

@@ -1,0 +1,74 @@
+//! `generate man DIR` and `generate completions SHELL [DIR]`: man pages (clap_mangen)
+//! and shell completions (clap_complete) from the command line as it stands, so the
+//! commands of the plugins loaded now are included. Packages run this at build time.
+
+use std::path::{Path, PathBuf};
+
+use clap_complete::Shell;
+
+use crate::{
+    app::App,
+    cli::full_command,
+    error::{HostError, Result},
+};
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Generate {
+    /// Write proxmox-lxcri.1 and one page per command (proxmox-lxcri-create.1, …) to DIR.
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Write the completion script for SHELL to DIR (default: stdout).
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn io(what: &Path, e: std::io::Error) -> HostError {
+    HostError::io(format!("cannot write {}", what.display()), e)
+}
+
+pub fn run(app: &App, what: &Generate) -> Result<i32> {
+    let (mut command, _) = full_command(&app.registry);
+    command.build();
+    match what {
+        Generate::Man { dir } => {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+            write_pages(&command, "proxmox-lxcri", dir)?;
+        }
+        Generate::Completions { shell, dir } => match dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+                let path = clap_complete::generate_to(*shell, &mut command, "proxmox-lxcri", dir)
+                    .map_err(|e| io(dir, e))?;
+                println!("{}", path.display());
+            }
+            None => clap_complete::generate(
+                *shell,
+                &mut command,
+                "proxmox-lxcri",
+                &mut std::io::stdout(),
+            ),
+        },
+    }
+    Ok(0)
+}
+
+/// The page of `command` (named `name`) and, recursively, of its subcommands.
+fn write_pages(command: &clap::Command, name: &str, dir: &Path) -> Result<()> {
+    let path = dir.join(format!("{name}.1"));
+    let page = command.clone().name(name.to_string());
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| io(&path, e))?;
+    std::fs::write(&path, out).map_err(|e| io(&path, e))?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        write_pages(sub, &format!("{name}-{}", sub.get_name()), dir)?;
+    }
+    Ok(())
+}
