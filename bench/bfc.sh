@@ -24,7 +24,8 @@ PY
 # Large files: 2 × 48 MiB, half random, half repetitive.
 mkdir -p "$d/large/tree"
 for i in 1 2; do
-  { head -c $((24 << 20)) /dev/urandom; yes "large file line $i" | head -c $((24 << 20)); } > "$d/large/tree/big$i"
+  head -c $((24 << 20)) /dev/urandom > "$d/large/tree/big$i"
+  python3 -c "import sys; sys.stdout.write(('large file line $i\n' * (1 << 21))[:24 << 20])" >> "$d/large/tree/big$i"
 done
 
 hf() { hyperfine -N --warmup 1 --runs "$runs" --export-json "$1" "${@:2}" >/dev/null 2>&1; }

@@ -25,6 +25,14 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 H="$bin --root $d/root --config $d/config.toml --plugin-dir $d/plugins8"
 C="$wrap --root $d/crunroot"
+H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
+# Whatever happens, no benchmark container outlives the run.
+cleanup() {
+  for id in b1 s1; do $H delete --force "$id" >/dev/null 2>&1 || true; done
+  for id in c1 s2; do $C delete --force "$id" >/dev/null 2>&1 || true; done
+  $H0 delete --force n1 >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 hf() { hyperfine -N --warmup 3 --runs "$runs" --export-json "$d/$1.json" "${@:2}" >/dev/null 2>&1; }
 
 hf cycle \
@@ -35,16 +43,14 @@ $C run -d --bundle "$d/bundle" s2 >/dev/null
 hf state -n host "$H state s1" -n crun "$C state s2"
 hf kill -n host "$H kill s1 CONT" -n crun "$C kill s2 CONT"
 $H delete --force s1; $C delete --force s2
-H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
 $H0 create --bundle "$d/bundle" n1 >/dev/null
 hf noop -n state "$H0 state n1" -n list "$H0 list --quiet" -n true "true"
 hf discovery \
   -n "plugins, 2 files" "$bin --plugin-dir $d/plugins1 plugins" \
   -n "plugins, 8 files" "$bin --plugin-dir $d/plugins8 plugins" \
   -n "plugins, 32 files" "$bin --plugin-dir $d/plugins32 plugins" \
-  -n "--version, 8 files" "$bin --plugin-dir $d/plugins8 --version"
+  -n "version flag, 8 files" "$bin --plugin-dir $d/plugins8 --version"
 rss=$( { /usr/bin/time -f %M $H0 state n1 >/dev/null; } 2>&1 | tail -1)
-$H0 delete --force n1
 
 python3 - "$d" "$rss" "$work/host.json" <<'PY'
 import json, os, sys

@@ -2,7 +2,7 @@
 # Installs what the demo and the tests need (Debian packages), once. Idempotent.
 set -euo pipefail
 
-packages=(crun runc busybox-static containerd skopeo umoci lxc zfs-fuse)
+packages=(crun runc busybox-static containerd skopeo umoci lxc zfs-fuse hyperfine zstd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,4 +19,8 @@ command -v cargo >/dev/null || { echo "setup: cargo (Rust stable) is required" >
 command -v cargo-fuzz >/dev/null || {
     echo "setup: installing cargo-fuzz" >&2
     cargo install --quiet --locked cargo-fuzz
+}
+command -v cargo-deb >/dev/null || {
+    echo "setup: installing cargo-deb" >&2
+    cargo install --quiet --locked cargo-deb
 }

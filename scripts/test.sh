@@ -9,5 +9,13 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --workspace --quiet
 cargo test --workspace --quiet
+# A third party's plugin in its own workspace, built against the published API version
+# and tested with the host binary built above.
+(cd sdk-examples/process-backend && cargo fmt --check \
+  && CARGO_TARGET_DIR="$OLDPWD/target" cargo clippy --all-targets --quiet -- -D warnings \
+  && CARGO_TARGET_DIR="$OLDPWD/target" PROXMOX_LXCRI_BIN="$OLDPWD/target/debug/proxmox-lxcri" \
+     cargo test --quiet)
+# The Debian packages, installed with dpkg, run a container from the installed files.
+bash packaging/test-debs.sh
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 (cd plugins/bfc/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run reader -- -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=1 2>&1 | tail -3)

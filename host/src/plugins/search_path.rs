@@ -3,7 +3,8 @@
 //! 1. `--plugin-dir` (repeatable);
 //! 2. `$PROXMOX_LXCRI_PLUGIN_PATH` (colon list);
 //! 3. `plugin_dirs` in the config;
-//! 4. `<exe dir>/../lib/proxmox-lxcri/plugins` and the exe dir;
+//! 4. `<exe dir>/../lib/proxmox-lxcri/plugins`, and the exe dir itself when it is a cargo
+//!    build dir (`target/<profile>`, whose parent holds `CACHEDIR.TAG`), not `/usr/bin`;
 //! 5. `$XDG_DATA_HOME/proxmox-lxcri/plugins` (non-root only);
 //! 6. `/usr/local/lib/proxmox-lxcri/plugins`;
 //! 7. the compile-time system dir.
@@ -61,6 +62,12 @@ impl SearchInputs {
     }
 }
 
+/// `target/<profile>`: cargo marks its target dir with `CACHEDIR.TAG`.
+fn is_cargo_build_dir(dir: &Path) -> bool {
+    dir.parent()
+        .is_some_and(|target| target.join("CACHEDIR.TAG").is_file())
+}
+
 fn colon_list(list: &str) -> impl Iterator<Item = PathBuf> + '_ {
     list.split(':').filter(|s| !s.is_empty()).map(PathBuf::from)
 }
@@ -91,7 +98,12 @@ pub fn search_path(inputs: &SearchInputs) -> Vec<SearchDir> {
             exe_dir.join("../lib/proxmox-lxcri/plugins"),
             "next to the executable",
         );
-        push(exe_dir.to_path_buf(), "executable's directory");
+        if is_cargo_build_dir(exe_dir) {
+            push(
+                exe_dir.to_path_buf(),
+                "executable's directory (a build dir)",
+            );
+        }
     }
     if !inputs.is_root
         && let Some(data) = &inputs.xdg_data_home
@@ -140,12 +152,27 @@ mod tests {
                 "/c",
                 "/d",
                 "/opt/x/bin/../lib/proxmox-lxcri/plugins",
-                "/opt/x/bin",
                 "/home/u/.local/share/proxmox-lxcri/plugins",
                 "/usr/local/lib/proxmox-lxcri/plugins",
                 SYSTEM_DIR,
             ]
         );
+    }
+
+    #[test]
+    fn the_exe_dir_counts_only_as_a_cargo_build_dir() {
+        let target = tempfile::tempdir().unwrap();
+        std::fs::create_dir(target.path().join("debug")).unwrap();
+        let exe = target.path().join("debug/proxmox-lxcri");
+        let inputs = SearchInputs {
+            exe: Some(exe.clone()),
+            is_root: true,
+            ..Default::default()
+        };
+        let with = |inputs: &SearchInputs| paths(&search_path(inputs));
+        assert!(!with(&inputs).contains(&target.path().join("debug").display().to_string()));
+        std::fs::write(target.path().join("CACHEDIR.TAG"), "Signature").unwrap();
+        assert!(with(&inputs).contains(&target.path().join("debug").display().to_string()));
     }
 
     #[test]
