@@ -17,5 +17,7 @@ cargo test --workspace --quiet
      cargo test --quiet)
 # The Debian packages, installed with dpkg, run a container from the installed files.
 bash packaging/test-debs.sh
+# The benchmarks on the short setting: each figure's regression check can fail the run.
+LXCRI_BENCH_NO_SETUP=1 RUNS=3 bash bench/run.sh
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 (cd plugins/bfc/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run reader -- -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=1 2>&1 | tail -3)
