@@ -105,7 +105,7 @@ pub struct LoggedRequest {
     pub message: Option<String>,
 }
 
-/// The shared simulator state.
+/// The shared simulator state. Lock order: `cluster`, then `faults`, then `log`.
 pub struct Sim {
     pub config: SimConfig,
     pub cluster: Mutex<Cluster>,

@@ -37,9 +37,10 @@ async fn accept_loop(sim: Arc<Sim>, node: String, listener: TcpListener) {
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
         };
+        // Lock order everywhere: cluster before faults (the reverse deadlocks).
+        let node_down = sim.cluster.lock().expect("cluster").down.contains(&node);
         let drop_it = {
             let mut faults = sim.faults.lock().expect("faults");
-            let node_down = sim.cluster.lock().expect("cluster").down.contains(&node);
             if faults.drop_connections > 0 {
                 faults.drop_connections -= 1;
                 true
