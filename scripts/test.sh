@@ -13,6 +13,7 @@ cargo test --workspace --quiet
 # and tested with the host binary built above.
 (cd sdk-examples/process-backend && cargo fmt --check \
   && CARGO_TARGET_DIR="$OLDPWD/target" cargo clippy --all-targets --quiet -- -D warnings \
+  && CARGO_TARGET_DIR="$OLDPWD/target" cargo build --quiet \
   && CARGO_TARGET_DIR="$OLDPWD/target" PROXMOX_LXCRI_BIN="$OLDPWD/target/debug/proxmox-lxcri" \
      cargo test --quiet)
 # The Debian packages, installed with dpkg, run a container from the installed files.
