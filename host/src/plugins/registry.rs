@@ -56,19 +56,23 @@ fn plugin_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Every plugin file of the search path, in search order.
+fn files_in_order(search_path: &[SearchDir]) -> Vec<PathBuf> {
+    search_path
+        .iter()
+        .flat_map(|d| plugin_files(&d.path))
+        .collect()
+}
+
 impl Registry {
     /// Scans every directory of `search_path` and loads what it can.
     pub fn discover(search_path: Vec<SearchDir>, check_trust: bool) -> Self {
+        let files = files_in_order(&search_path);
         let mut registry = Registry {
             search_path,
             ..Default::default()
         };
-        let dirs: Vec<PathBuf> = registry
-            .search_path
-            .iter()
-            .map(|d| d.path.clone())
-            .collect();
-        for file in dirs.iter().flat_map(|d| plugin_files(d)) {
+        for file in files {
             registry.consider(file, check_trust);
         }
         registry
@@ -85,17 +89,13 @@ impl Registry {
         index_path: &Path,
     ) -> Self {
         let mut index = PluginIndex::load(index_path);
+        let files = files_in_order(&search_path);
         let mut registry = Registry {
             search_path,
             ..Default::default()
         };
         let mut seen: Vec<String> = Vec::new();
-        let dirs: Vec<PathBuf> = registry
-            .search_path
-            .iter()
-            .map(|d| d.path.clone())
-            .collect();
-        for file in dirs.iter().flat_map(|d| plugin_files(d)) {
+        for file in files {
             if wanted.iter().all(|w| registry.find(w).is_some()) {
                 break;
             }
