@@ -209,10 +209,7 @@ impl IntegrationPlugin for Zfs {
                 Ok(json!({ "snapshot": s }))
             }
             "rollback" => {
-                let dataset = field("dataset")?;
-                crate::dataset::refuse_if_in_use(dataset)?;
-                let s = format!("{dataset}@{}", field("name")?);
-                self.zfs(&["rollback", "-r", &s])?;
+                let s = self.rollback_dataset(field("dataset")?, field("name")?)?;
                 Ok(json!({ "snapshot": s }))
             }
             "rootfs" => {

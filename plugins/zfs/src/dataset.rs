@@ -38,7 +38,7 @@ const RELEASE_RETRIES: u64 = 14;
 
 /// A dataset mounted in another mount namespace (a running container's rootfs) is
 /// busy: zfs-fuse would unmount the host's view and go on.
-pub fn refuse_if_in_use(dataset: &str) -> Result<(), PluginError> {
+fn refuse_if_in_use(dataset: &str) -> Result<(), PluginError> {
     match crate::in_use::user_of(dataset) {
         Some(pid) => Err(PluginError::conflict(format!(
             "dataset '{dataset}' is busy: mounted by process {pid} (a running container?)"
@@ -211,8 +211,15 @@ impl Zfs {
 
     /// Rolls back to `snapshot`, discarding later snapshots.
     pub fn rollback(&self, id: &str, snapshot: &str) -> Result<String, PluginError> {
-        let s = self.snap(id, snapshot)?;
-        refuse_if_in_use(&self.name(id)?)?;
+        valid("snapshot name", snapshot)?;
+        self.rollback_dataset(&self.name(id)?, snapshot)
+    }
+
+    /// Rolls `dataset` back to `dataset@snapshot` (later snapshots are destroyed),
+    /// unless a running container has the dataset mounted.
+    pub fn rollback_dataset(&self, dataset: &str, snapshot: &str) -> Result<String, PluginError> {
+        refuse_if_in_use(dataset)?;
+        let s = format!("{dataset}@{snapshot}");
         self.zfs(&["rollback", "-r", &s])?;
         Ok(s)
     }

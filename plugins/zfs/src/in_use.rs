@@ -7,10 +7,7 @@ use std::{fs, path::Path};
 /// The first process (other than in our own mount namespace) that has `dataset` or one
 /// of its children mounted.
 pub fn user_of(dataset: &str) -> Option<u32> {
-    users_below(Path::new("/proc"), dataset)
-}
-
-fn users_below(proc: &Path, dataset: &str) -> Option<u32> {
+    let proc = Path::new("/proc");
     let own = fs::read_link(proc.join("self/ns/mnt")).ok()?;
     let mut seen = vec![own];
     for entry in fs::read_dir(proc).ok()?.flatten() {
