@@ -33,7 +33,27 @@ cleanup() {
   $H0 delete --force n1 >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-hf() { hyperfine -N --warmup 3 --runs "$runs" --export-json "$d/$1.json" "${@:2}" >/dev/null 2>&1; }
+# The machine's speed drifts; measuring all runs of one command and then all of the
+# other would put the drift into the ratio. So each figure is measured in rounds that
+# alternate the commands, and the medians come from all rounds' samples together.
+rounds=5
+per_round=$(( runs / rounds > 2 ? runs / rounds : 2 ))
+hf() {
+  local name=$1; shift
+  for r in $(seq "$rounds"); do
+    hyperfine -N --warmup 1 --runs "$per_round" --export-json "$d/$name.$r.json" "$@" >/dev/null 2>&1
+  done
+  python3 - "$d" "$name" "$rounds" <<'PY'
+import json, os, statistics, sys
+d, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+merged = {}
+for r in range(1, rounds + 1):
+    for res in json.load(open(os.path.join(d, f"{name}.{r}.json")))["results"]:
+        merged.setdefault(res["command"], []).extend(res["times"])
+results = [{"command": c, "median": statistics.median(t), "times": t} for c, t in merged.items()]
+json.dump({"results": results}, open(os.path.join(d, name + ".json"), "w"))
+PY
+}
 
 hf cycle \
   -n host "sh -c '$H create --bundle $d/bundle b1 && $H start b1 && $H delete --force b1'" \

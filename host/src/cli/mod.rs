@@ -15,7 +15,11 @@ use crate::{
     config::Config,
     error::HostError,
     logging::{self, LogFormat, LogOptions},
-    plugins::{Registry, SearchInputs, index::INDEX_FILE, search_path::search_path},
+    plugins::{
+        Registry, SearchInputs,
+        index::{FileId, INDEX_FILE},
+        search_path::search_path,
+    },
 };
 
 /// Global options (accepted before or after the command, like runc's).
@@ -179,7 +183,8 @@ fn run(
         && let Some(wanted) = needed::plugins_for(&cli, &config)
     {
         let index = cli.global.root.join(INDEX_FILE);
-        let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &index);
+        let host = inputs.exe.as_deref().and_then(FileId::of);
+        let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &index, host);
         let app = App {
             global: cli.global,
             config,

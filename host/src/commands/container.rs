@@ -64,6 +64,7 @@ impl<'a> Opened<'a> {
             status: Status::Stopped,
             pid: None,
             created: humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+            owner: current_owner(),
             annotations: Default::default(),
             rootfs: None,
             oci_version: String::new(),
@@ -135,7 +136,7 @@ pub fn oci_state(record: &ContainerRecord) -> serde_json::Value {
         "pid": record.pid.unwrap_or(0),
         "bundle": record.bundle,
         "created": record.created,
-        "owner": owner(),
+        "owner": if record.owner.is_empty() { current_owner() } else { record.owner.clone() },
         "backend": record.backend,
     });
     if let Some(rootfs) = &record.rootfs {
@@ -147,7 +148,9 @@ pub fn oci_state(record: &ContainerRecord) -> serde_json::Value {
     state
 }
 
-fn owner() -> String {
+/// The name of the effective user (looked up once, at create: a name service lookup
+/// costs more than the rest of a `state`).
+pub fn current_owner() -> String {
     let uid = nix::unistd::geteuid();
     nix::unistd::User::from_uid(uid)
         .ok()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use lxcri_plugin_api::types::{CreateRequest, Status};
 
-use super::container::write_pid_file;
+use super::container::{current_owner, write_pid_file};
 use crate::{
     app::App,
     backend::BackendHandle,
@@ -73,6 +73,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         status: Status::Creating,
         pid: None,
         created: humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+        owner: current_owner(),
         annotations: bundle.annotations.clone(),
         rootfs: Some(bundle.rootfs.clone()),
         oci_version: bundle.oci_version.clone(),

@@ -1,4 +1,9 @@
 //! `start`: run the user process of a created container.
+//!
+//! The record says whether the container was created; the backend is asked for the live
+//! status only when the record says otherwise, to name the real status in the error.
+//! A container that changed behind the record's back (its init was killed) makes the
+//! backend's own start fail, which is reported as it is.
 
 use lxcri_plugin_api::types::Status;
 
@@ -15,7 +20,9 @@ pub struct StartArgs {
 
 pub fn run(app: &App, args: &StartArgs) -> Result<i32> {
     let mut c = Opened::open(app, &args.id)?;
-    c.refresh()?;
+    if c.record.status != Status::Created {
+        c.refresh()?;
+    }
     if c.record.status != Status::Created {
         return Err(HostError::conflict(format!(
             "container '{}' is {}, only a created container can be started",
@@ -25,6 +32,5 @@ pub fn run(app: &App, args: &StartArgs) -> Result<i32> {
     let dir = c.plugin_dir()?;
     c.backend.start(&args.id, &dir)?;
     c.set_status(Status::Running)?;
-    c.refresh()?;
     Ok(0)
 }

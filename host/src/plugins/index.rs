@@ -3,6 +3,10 @@
 //! with the index they load that one file instead of every plugin. A file whose identity
 //! changed is loaded again to learn its name. The index is a cache: losing it, or a
 //! state root that cannot be written, only costs the time of a full load.
+//!
+//! A named entry also means the file passed the pre-flight check and abi_stable's layout
+//! check against this very host binary: the index records the host's own identity and
+//! is discarded when the host changes, so a known file loads without repeating them.
 
 use std::{
     os::unix::fs::MetadataExt,
@@ -45,22 +49,37 @@ struct Entry {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PluginIndex {
+    /// The host binary that checked the entries.
+    host: Option<FileId>,
     entries: Vec<Entry>,
     #[serde(skip)]
     changed: bool,
 }
 
 impl PluginIndex {
-    /// Reads the index; a missing or unreadable one is empty.
-    pub fn load(path: &Path) -> Self {
-        std::fs::read(path)
+    /// Reads the index written by the host binary `host`; a missing or unreadable index,
+    /// or one another host binary wrote, is empty.
+    pub fn load(path: &Path, host: Option<FileId>) -> Self {
+        let stored: Option<Self> = std::fs::read(path)
             .ok()
-            .and_then(|raw| serde_json::from_slice(&raw).ok())
-            .unwrap_or_default()
+            .and_then(|raw| serde_json::from_slice(&raw).ok());
+        match stored {
+            Some(index) if host.is_some() && index.host == host => index,
+            Some(_) => Self {
+                host,
+                changed: true,
+                ..Default::default()
+            },
+            None => Self {
+                host,
+                ..Default::default()
+            },
+        }
     }
 
     /// What `path` declared when it last had identity `id`: `Some(None)` for a file
-    /// that did not load, `None` when the index does not know this version.
+    /// that did not load, `None` when the index does not know this version. A name
+    /// means the file passed every load check of this host.
     pub fn name_of(&self, path: &Path, id: &FileId) -> Option<Option<&str>> {
         self.entries
             .iter()
@@ -68,7 +87,12 @@ impl PluginIndex {
             .map(|e| e.name.as_deref())
     }
 
+    /// Remembers what `path` declared; the index only counts as changed when this
+    /// differs from what it already knew.
     pub fn record(&mut self, path: &Path, id: FileId, name: Option<String>) {
+        if self.name_of(path, &id) == Some(name.as_deref()) {
+            return;
+        }
         self.entries.retain(|e| e.path != path);
         self.entries.push(Entry {
             path: path.to_path_buf(),
@@ -86,8 +110,10 @@ impl PluginIndex {
         let write = || -> std::io::Result<()> {
             let dir = path.parent().unwrap_or(Path::new("."));
             std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(&mut tmp, self)?;
+            let tmp = tempfile::NamedTempFile::new_in(dir)?;
+            let mut out = std::io::BufWriter::new(tmp);
+            serde_json::to_writer(&mut out, self)?;
+            let tmp = out.into_inner().map_err(|e| e.into_error())?;
             tmp.persist(path).map_err(|e| e.error)?;
             Ok(())
         };
@@ -107,12 +133,15 @@ mod tests {
         let so = dir.path().join("libx.so");
         std::fs::write(&so, "v1").unwrap();
         let id = FileId::of(&so).unwrap();
-        let mut index = PluginIndex::default();
+        let host = Some(id.clone());
+        let mut index = PluginIndex::load(&dir.path().join("none"), host.clone());
         index.record(&so, id.clone(), Some("x".into()));
         let file = dir.path().join(INDEX_FILE);
         index.save(&file);
-        let index = PluginIndex::load(&file);
+        let mut index = PluginIndex::load(&file, host);
         assert_eq!(index.name_of(&so, &id), Some(Some("x")));
+        index.record(&so, id.clone(), Some("x".into()));
+        assert!(!index.changed, "recording what is known changes nothing");
         std::fs::write(&so, "version 2").unwrap();
         assert_eq!(index.name_of(&so, &FileId::of(&so).unwrap()), None);
     }
@@ -122,6 +151,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(INDEX_FILE);
         std::fs::write(&file, "{not json").unwrap();
-        assert!(PluginIndex::load(&file).entries.is_empty());
+        assert!(PluginIndex::load(&file, None).entries.is_empty());
+    }
+
+    #[test]
+    fn another_host_binary_starts_a_new_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (so, host_a, host_b) = (
+            dir.path().join("libx.so"),
+            dir.path().join("a"),
+            dir.path().join("b"),
+        );
+        std::fs::write(&so, "v1").unwrap();
+        std::fs::write(&host_a, "host a").unwrap();
+        std::fs::write(&host_b, "host b, rebuilt").unwrap();
+        let file = dir.path().join(INDEX_FILE);
+        let mut index = PluginIndex::load(&file, FileId::of(&host_a));
+        let id = FileId::of(&so).unwrap();
+        index.record(&so, id.clone(), Some("x".into()));
+        index.save(&file);
+        let same = PluginIndex::load(&file, FileId::of(&host_a));
+        assert_eq!(same.name_of(&so, &id), Some(Some("x")));
+        let other = PluginIndex::load(&file, FileId::of(&host_b));
+        assert_eq!(other.name_of(&so, &id), None);
+        assert!(
+            other.changed,
+            "the stale index is replaced on the next save"
+        );
     }
 }

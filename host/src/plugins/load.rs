@@ -12,10 +12,27 @@ pub struct LoadFailure {
     pub detail: String,
 }
 
+/// How much of abi_stable's interface check a load does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayoutCheck {
+    /// Compare every type layout the plugin exports with the host's.
+    Full,
+    /// Only the version numbers: this exact file already passed the full check against
+    /// this exact host binary (see the plugin index).
+    AlreadyPassed,
+}
+
 /// dlopens `path` (after the pre-flight check) and checks its interface.
-pub fn load_module(path: &Path) -> Result<PluginModRef, LoadFailure> {
+pub fn load_module(path: &Path, check: LayoutCheck) -> Result<PluginModRef, LoadFailure> {
     lib_header_from_path(path)
-        .and_then(|header| header.init_root_module::<PluginModRef>())
+        .and_then(|header| match check {
+            LayoutCheck::Full => header.init_root_module::<PluginModRef>(),
+            // SAFETY: the index names a file only after `Full` accepted it, keyed by the
+            // file's and the host's identity; an unchanged file has the same layout.
+            LayoutCheck::AlreadyPassed => unsafe {
+                header.init_root_module_with_unchecked_layout::<PluginModRef>()
+            },
+        })
         .map_err(|err| LoadFailure {
             reason: summarize(&err),
             detail: err.to_string().trim().to_string(),

@@ -14,7 +14,8 @@ use lxcri_plugin_api::{
 use super::{
     SearchDir,
     index::{FileId, PluginIndex},
-    load, preflight, trust,
+    load::{self, LayoutCheck},
+    preflight, trust,
 };
 use crate::error::{HostError, Result};
 
@@ -43,37 +44,45 @@ pub struct Registry {
     pub rejected: Vec<Rejected>,
 }
 
+/// The `.so` files of one directory, sorted; the entry's type comes from the directory
+/// listing, so only symlinks cost a stat.
 fn plugin_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
+        .filter(|e| {
+            let path = e.path();
+            path.extension().is_some_and(|ext| ext == "so")
+                && match e.file_type() {
+                    Ok(t) if t.is_symlink() => !path.is_dir(),
+                    Ok(t) => !t.is_dir(),
+                    Err(_) => false,
+                }
+        })
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "so") && !p.is_dir())
         .collect();
     files.sort();
     files
 }
 
-/// Every plugin file of the search path, in search order.
-fn files_in_order(search_path: &[SearchDir]) -> Vec<PathBuf> {
-    search_path
-        .iter()
-        .flat_map(|d| plugin_files(&d.path))
-        .collect()
+/// Every plugin file of the search path, in search order; a directory is only read
+/// when the files before it did not suffice.
+fn files_in_order(search_path: &[SearchDir]) -> impl Iterator<Item = PathBuf> + '_ {
+    search_path.iter().flat_map(|d| plugin_files(&d.path))
 }
 
 impl Registry {
     /// Scans every directory of `search_path` and loads what it can.
     pub fn discover(search_path: Vec<SearchDir>, check_trust: bool) -> Self {
-        let files = files_in_order(&search_path);
+        let files: Vec<PathBuf> = files_in_order(&search_path).collect();
         let mut registry = Registry {
             search_path,
             ..Default::default()
         };
         for file in files {
-            registry.consider(file, check_trust);
+            registry.consider(file, check_trust, LayoutCheck::Full);
         }
         registry
     }
@@ -87,32 +96,33 @@ impl Registry {
         check_trust: bool,
         wanted: &[String],
         index_path: &Path,
+        host: Option<FileId>,
     ) -> Self {
-        let mut index = PluginIndex::load(index_path);
-        let files = files_in_order(&search_path);
+        let mut index = PluginIndex::load(index_path, host);
         let mut registry = Registry {
-            search_path,
+            search_path: search_path.clone(),
             ..Default::default()
         };
         let mut seen: Vec<String> = Vec::new();
-        for file in files {
+        for file in files_in_order(&search_path) {
             if wanted.iter().all(|w| registry.find(w).is_some()) {
                 break;
             }
             let Some(id) = FileId::of(&file) else {
                 continue;
             };
-            match index.name_of(&file, &id) {
+            let check = match index.name_of(&file, &id) {
                 Some(None) => continue,
                 Some(Some(name)) if seen.iter().any(|s| s == name) => continue,
                 Some(Some(name)) if !wanted.iter().any(|w| w == name) => {
                     seen.push(name.to_string());
                     continue;
                 }
-                _ => {}
-            }
+                Some(Some(_)) => LayoutCheck::AlreadyPassed,
+                None => LayoutCheck::Full,
+            };
             let before = registry.plugins.len();
-            registry.consider(file.clone(), check_trust);
+            registry.consider(file.clone(), check_trust, check);
             let name = registry.plugins.get(before).map(|p| p.name().to_string());
             // A file rejected for its place (trust) is not remembered as broken.
             if name.is_some()
@@ -145,14 +155,19 @@ impl Registry {
         });
     }
 
-    fn consider(&mut self, path: PathBuf, check_trust: bool) {
+    /// Loads one file. Trust is checked every time (a directory's mode can change
+    /// without touching the file); the pre-flight and layout checks only for a file
+    /// the index does not vouch for.
+    fn consider(&mut self, path: PathBuf, check_trust: bool, check: LayoutCheck) {
         if check_trust && let Err(reason) = trust::check(&path, 0) {
             return self.reject(path, format!("untrusted: {reason}"), None);
         }
-        if let Err(reason) = preflight::check(&path) {
+        if check == LayoutCheck::Full
+            && let Err(reason) = preflight::check(&path)
+        {
             return self.reject(path, reason, None);
         }
-        let module = match load::load_module(&path) {
+        let module = match load::load_module(&path, check) {
             Ok(module) => module,
             Err(failure) => return self.reject(path, failure.reason, Some(failure.detail)),
         };
@@ -170,6 +185,12 @@ impl Registry {
             return self.reject(path, reason, None);
         }
         tracing::debug!("loaded plugin {} from {}", info.name, path.display());
+        if check == LayoutCheck::AlreadyPassed {
+            tracing::debug!(
+                "{} passed the interface check of this host before; not checked again",
+                path.display()
+            );
+        }
         self.plugins.push(LoadedPlugin {
             info,
             path,

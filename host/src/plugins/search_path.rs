@@ -75,8 +75,11 @@ fn colon_list(list: &str) -> impl Iterator<Item = PathBuf> + '_ {
 /// The ordered, de-duplicated search path.
 pub fn search_path(inputs: &SearchInputs) -> Vec<SearchDir> {
     let mut dirs = Vec::new();
+    let mut keys = Vec::new();
     let mut push = |path: PathBuf, origin: &'static str| {
-        if !dirs.iter().any(|d: &SearchDir| same_dir(&d.path, &path)) {
+        let key = DirKey::of(&path);
+        if !keys.contains(&key) {
+            keys.push(key);
             dirs.push(SearchDir { path, origin });
         }
     };
@@ -118,10 +121,21 @@ pub fn search_path(inputs: &SearchInputs) -> Vec<SearchDir> {
     dirs
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+/// What makes two spellings of a directory the same one: its device and inode when it
+/// exists (one stat, no path resolution), else its path as written.
+#[derive(PartialEq, Eq)]
+enum DirKey {
+    Inode(u64, u64),
+    Missing(PathBuf),
+}
+
+impl DirKey {
+    fn of(path: &Path) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Ok(m) => DirKey::Inode(m.dev(), m.ino()),
+            Err(_) => DirKey::Missing(path.to_path_buf()),
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub struct ContainerRecord {
     pub pid: Option<i32>,
     /// RFC 3339 creation time.
     pub created: String,
+    /// Name of the user who created it (empty in records of older versions).
+    #[serde(default)]
+    pub owner: String,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]

@@ -107,6 +107,17 @@ impl PveError {
         m.contains("can't lock file") || m.contains("is locked")
     }
 
+    /// A power action on a stopped guest ("CT 100 not running").
+    pub fn is_not_running(&self) -> bool {
+        self.message().contains("not running")
+    }
+
+    /// A destroy refused because the guest runs ("container is running", "is running -
+    /// destroy failed").
+    pub fn is_running(&self) -> bool {
+        self.message().contains("is running")
+    }
+
     /// A missing guest (Proxmox answers 500, not 404).
     pub fn is_missing(&self) -> bool {
         let m = self.message();

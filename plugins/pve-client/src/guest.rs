@@ -321,24 +321,30 @@ impl Lifecycle<'_> {
         })
     }
 
+    /// Stops (SIGKILL) or shuts down (other signals) a running guest. LXC refuses a
+    /// power action on a stopped CT itself ("CT 100 not running"), so it costs no
+    /// status request; QEMU accepts a stop of a stopped VM, so a VM is checked first.
     pub fn kill(&self, r: &GuestRecord, signal: i32) -> Result<(), PluginError> {
         let action = signal_action(signal)?;
-        let current = self.current(r)?;
-        if current.get("status").and_then(|s| s.as_str()) != Some("running") {
-            return Err(PluginError::conflict(format!(
-                "guest {} is not running",
-                r.vmid
-            )));
+        let not_running = || PluginError::conflict(format!("guest {} is not running", r.vmid));
+        if self.kind == GuestKind::Qemu
+            && self.current(r)?.get("status").and_then(|s| s.as_str()) != Some("running")
+        {
+            return Err(not_running());
         }
         let base = r.base(self.kind);
-        match action {
-            PowerAction::Stop => self.pve.post_task(&format!("{base}/status/stop"), vec![])?,
+        let done = match action {
+            PowerAction::Stop => self.pve.post_task(&format!("{base}/status/stop"), vec![]),
             PowerAction::Shutdown => self.pve.post_task(
                 &format!("{base}/status/shutdown"),
                 params![("timeout", self.shutdown_timeout), ("forceStop", true)],
-            )?,
+            ),
         };
-        Ok(())
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_running() => Err(not_running()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub fn pause(&self, r: &mut GuestRecord, dir: &Path) -> Result<(), PluginError> {
@@ -356,32 +362,40 @@ impl Lifecycle<'_> {
     }
 
     /// Destroys the guest (stopping it first when forced); a guest that is already
-    /// gone counts as destroyed.
+    /// gone counts as destroyed. LXC's DELETE refuses a running CT itself and stops one
+    /// with `force=1`, so it needs no status request; QEMU has no `force`, so a VM's
+    /// status is read first and a running VM stopped when forced.
     pub fn destroy(&self, r: &GuestRecord, force: bool) -> Result<(), PluginError> {
         let base = r.base(self.kind);
-        let current = match self.current(r) {
-            Ok(c) => c,
-            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        let running = current.get("status").and_then(|s| s.as_str()) == Some("running");
-        if running && !force {
-            return Err(PluginError::conflict(format!(
+        let running_error = || {
+            PluginError::conflict(format!(
                 "guest {} is running; stop it first or use --force",
                 r.vmid
-            )));
-        }
-        if running {
-            // QEMU has no `force` on delete: stop first (stopping a stopped VM is fine).
-            self.pve.post_task(&format!("{base}/status/stop"), vec![])?;
-        }
+            ))
+        };
         let mut p: Params = params![("purge", true)];
-        if force && self.kind == GuestKind::Lxc {
-            p.push(("force".into(), "1".into()));
+        match self.kind {
+            GuestKind::Lxc if force => p.push(("force".into(), "1".into())),
+            GuestKind::Lxc => {}
+            GuestKind::Qemu => {
+                let current = match self.current(r) {
+                    Ok(c) => c,
+                    Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                let running = current.get("status").and_then(|s| s.as_str()) == Some("running");
+                if running && !force {
+                    return Err(running_error());
+                }
+                if running {
+                    self.pve.post_task(&format!("{base}/status/stop"), vec![])?;
+                }
+            }
         }
         match self.pve.delete_task(&base, p) {
             Ok(_) => Ok(()),
             Err(e) if e.is_missing() => Ok(()),
+            Err(e) if e.is_running() => Err(running_error()),
             Err(e) => Err(e.into()),
         }
     }

@@ -4,7 +4,8 @@
 //! exact and the check cannot flake.
 //!
 //! `LXCRI_BUILD_PROFILE=release cargo bench -p lxcri-integration-tests --bench proxmox`;
-//! `LXCRI_BENCH_LATENCY_MS` (default 20), `RUNS` (default 3), `LXCRI_BENCH_OUT` (JSON).
+//! `LXCRI_BENCH_LATENCY_MS` (default 20), `RUNS` (default 3), `LXCRI_BENCH_OUT` (JSON),
+//! `LXCRI_BENCH_SHOW_REQUESTS=1` (print each operation's requests to stderr).
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,8 @@ use lxcri_test_support::{
 use pve_sim::{SimConfig, SimHandle};
 use serde_json::json;
 
-/// The fewest API calls each operation needs (token auth, the template on storage):
+/// The fewest API calls each operation needs (token auth, the template on storage, the
+/// node set in the config; automatic placement adds `GET /nodes` to create):
 /// create = nextid + template lookup + POST lxc + one task status; start = POST start +
 /// task status; state = GET status/current; kill (SIGKILL) = POST stop + task status;
 /// delete of a stopped CT = DELETE + task status.
@@ -40,6 +42,7 @@ fn main() {
     }
     let latency = Duration::from_millis(env_num("LXCRI_BENCH_LATENCY_MS", 20));
     let rounds = env_num("RUNS", 3).max(1);
+    let show_requests = std::env::var_os("LXCRI_BENCH_SHOW_REQUESTS").is_some();
     let sim = SimHandle::start(SimConfig {
         nodes: vec!["pve1".into()],
         task_duration: Duration::ZERO,
@@ -52,7 +55,7 @@ fn main() {
         &sim,
         Auth::Token,
         &sim.endpoints,
-        "storage = \"local-lvm\"\nbridge = \"vmbr0\"\n",
+        "storage = \"local-lvm\"\nbridge = \"vmbr0\"\nnode = \"pve1\"\n",
     );
     host.write_config(&config);
     host.extra_args.push("--backend=proxmox-lxc".into());
@@ -79,7 +82,13 @@ fn main() {
         for (op, args) in steps {
             let before = sim.requests().len();
             host.run(args).ok();
-            let made = sim.requests().len() - before;
+            let log = sim.requests();
+            let made = log.len() - before;
+            if show_requests && round == 0 {
+                for r in &log[before..] {
+                    eprintln!("{op}: {} {} -> {}", r.method, r.path, r.status);
+                }
+            }
             requests
                 .iter_mut()
                 .find(|(o, _)| *o == op)

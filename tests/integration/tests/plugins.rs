@@ -230,6 +230,9 @@ fn lifecycle_commands_load_only_the_backend_they_need() {
     let only = loaded(&state);
     assert_eq!(only.len(), 1, "{state:?}");
     assert!(only[0].starts_with("noop from "), "{state:?}");
+    // A file the index knows loads without the interface check a new file gets.
+    let trusted = "passed the interface check of this host before";
+    assert!(state.stderr.contains(trusted), "{state:?}");
 
     // A file that changed is looked at again, and the first file of a name in search
     // order still wins: the greeter's file now holds the noop plugin and sorts first.
@@ -244,6 +247,10 @@ fn lifecycle_commands_load_only_the_backend_they_need() {
     assert!(
         only[0].ends_with("liblxcri_example_greeter.so"),
         "{state:?}"
+    );
+    assert!(
+        !state.stderr.contains(trusted),
+        "a changed file is checked: {state:?}"
     );
     host.run(["delete", "--force", "n1"]).ok();
 }

@@ -274,3 +274,35 @@ fn a_container_with_lost_local_state_is_found_again_by_its_tag() {
     assert!(sim.cluster().guests.is_empty());
     assert_clean(&sim);
 }
+
+#[test]
+fn power_and_delete_on_the_wrong_status_are_clear_conflicts() {
+    let sim = simulator(&["pve1"]);
+    let host = host(&sim);
+    let b = bundle(&host, "wrong");
+    host.run(["create", "--bundle", &b, "ct1"]).ok();
+
+    // Proxmox itself refuses a stop of a stopped CT; the host says so in one line.
+    let stopped = host.run(["kill", "ct1", "KILL"]).failed();
+    assert!(stopped.stderr.contains("is not running"), "{stopped:?}");
+    assert_eq!(stopped.stderr.lines().count(), 1, "{stopped:?}");
+    assert_eq!(stopped.code, 6, "a conflict: {stopped:?}");
+
+    host.run(["start", "ct1"]).ok();
+    let again = host.run(["start", "ct1"]).failed();
+    assert!(
+        again.stderr.contains("only a created container"),
+        "{again:?}"
+    );
+
+    // Proxmox refuses to destroy a running CT without force; nothing is lost.
+    let running = host.run(["delete", "ct1"]).failed();
+    assert!(running.stderr.contains("use --force"), "{running:?}");
+    assert_eq!(running.code, 6, "a conflict: {running:?}");
+    assert_eq!(sim.cluster().guests.len(), 1);
+    assert_eq!(status(&host, "ct1"), "running");
+
+    host.run(["delete", "--force", "ct1"]).ok();
+    assert!(sim.cluster().guests.is_empty());
+    assert_clean(&sim);
+}
