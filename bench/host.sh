@@ -29,7 +29,7 @@ H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
 # Whatever happens, no benchmark container outlives the run.
 cleanup() {
   for id in b1 s1; do $H delete --force "$id" >/dev/null 2>&1 || true; done
-  for id in c1 s2; do $C delete --force "$id" >/dev/null 2>&1 || true; done
+  for id in c1 t1 s2; do $C delete --force "$id" >/dev/null 2>&1 || true; done
   $H0 delete --force n1 >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -55,9 +55,13 @@ json.dump({"results": results}, open(os.path.join(d, name + ".json"), "w"))
 PY
 }
 
+# `timeout` is the smallest program that, like the host, starts crun and waits for it:
+# the cycle behind it shows what any process in between costs on this machine.
+T="timeout 600 $C"
 hf cycle \
   -n host "sh -c '$H create --bundle $d/bundle b1 && $H start b1 && $H delete --force b1'" \
-  -n crun "sh -c '$C create --bundle $d/bundle c1 && $C start c1 && $C delete --force c1'"
+  -n crun "sh -c '$C create --bundle $d/bundle c1 && $C start c1 && $C delete --force c1'" \
+  -n timeout "sh -c '$T create --bundle $d/bundle t1 && $T start t1 && $T delete --force t1'"
 $H run -d --bundle "$d/bundle" s1 >/dev/null
 $C run -d --bundle "$d/bundle" s2 >/dev/null
 hf state -n host "$H state s1" -n crun "$C state s2"
@@ -80,6 +84,7 @@ def med(name):
 cycle, state, kill, noop, disc = med("cycle"), med("state"), med("kill"), med("noop"), med("discovery")
 json.dump({
     "cycle_ratio": cycle["host"] / cycle["crun"],
+    "cycle_ratio_timeout": cycle["timeout"] / cycle["crun"],
     "state_ratio": state["host"] / state["crun"],
     "kill_ratio": kill["host"] / kill["crun"],
     "own_ms_state": (noop["state"] - noop["true"]) * 1000,

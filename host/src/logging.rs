@@ -6,8 +6,12 @@ use std::{fmt::Write as _, fs::OpenOptions, io::Write, path::Path, sync::Mutex, 
 
 use abi_stable::std_types::RStr;
 use lxcri_plugin_api::context::level;
-use tracing::{Event, Level, Subscriber, field::Field, level_filters::LevelFilter};
-use tracing_subscriber::{Layer, layer::Context, prelude::*};
+use tracing::{
+    Event, Level, Metadata, Subscriber,
+    field::Field,
+    level_filters::LevelFilter,
+    span::{Attributes, Id, Record},
+};
 
 use crate::error::{HostError, Result};
 
@@ -26,8 +30,11 @@ enum Sink {
     File(LogFormat, Mutex<std::fs::File>),
 }
 
-struct LineLayer {
+/// The host's subscriber: one line per event, no spans (the host opens none). A plain
+/// subscriber rather than a layered registry: every short-lived invocation sets it up.
+struct LineSubscriber {
     sink: Sink,
+    max: LevelFilter,
 }
 
 #[derive(Default)]
@@ -66,8 +73,28 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
-impl<S: Subscriber> Layer<S> for LineLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl Subscriber for LineSubscriber {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= &self.max
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(self.max)
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let level = level_name(*event.metadata().level());
@@ -151,8 +178,11 @@ pub fn init(opts: &LogOptions<'_>) -> Result<()> {
             Sink::File(opts.format, Mutex::new(file))
         }
     };
-    let layer = LineLayer { sink }.with_filter(opts.max_level());
-    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
+    let subscriber = LineSubscriber {
+        sink,
+        max: opts.max_level(),
+    };
+    let _ = tracing::subscriber::set_global_default(subscriber);
     Ok(())
 }
 

@@ -83,7 +83,10 @@ fn long_version() -> String {
         .to_string()
 }
 
+/// Each subcommand's arguments are only built when that subcommand is used (or help,
+/// man pages and completions need them): every invocation parses one command.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Create a container (its init waits for `start`).
     Create(commands::create::CreateArgs),

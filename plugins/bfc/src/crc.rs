@@ -1,33 +1,58 @@
 //! BFC-CRC: CRC-32C (Castagnoli, reflected) with init 0 and no final XOR, as written by
-//! the reference tool's SSE4.2/ARMv8 paths. check("123456789") = 0x58E3FA20.
+//! the reference tool's SSE4.2/ARMv8 paths. check("123456789") = 0x58E3FA20. Archives
+//! from the reference tool's software fallback carry standard CRC-32C instead, which
+//! readers accept too. Both are computed by the crc32c crate, with the CPU's CRC
+//! instructions where it has them.
 
-use crc::{Algorithm, Crc, Digest};
+/// A streaming CRC of one of the two variants.
+#[derive(Debug, Clone, Copy)]
+pub struct Digest {
+    standard: bool,
+    value: u32,
+}
 
-/// The CRC variant BFC archives use.
-pub const BFC_CRC: Algorithm<u32> = Algorithm {
-    width: 32,
-    poly: 0x1EDC_6F41,
-    init: 0,
-    refin: true,
-    refout: true,
-    xorout: 0,
-    check: 0x58E3_FA20,
-    residue: 0,
-};
+impl Digest {
+    pub fn update(&mut self, data: &[u8]) {
+        // crc32c_append(c, d) is the standard CRC continued from c: it inverts on the
+        // way in and out, which the BFC variant (no inversion) undoes.
+        self.value = if self.standard {
+            crc32c::crc32c_append(self.value, data)
+        } else {
+            !crc32c::crc32c_append(!self.value, data)
+        };
+    }
 
-/// Standard CRC-32C (archives from the reference tool's software fallback use it).
-pub const STANDARD_CRC32C: Crc<u32> = Crc::<u32>::new(&crc::CRC_32_ISCSI);
-
-static CRC: Crc<u32> = Crc::<u32>::new(&BFC_CRC);
-
-/// BFC-CRC of `data`.
-pub fn checksum(data: &[u8]) -> u32 {
-    CRC.checksum(data)
+    pub fn finalize(self) -> u32 {
+        self.value
+    }
 }
 
 /// A streaming BFC-CRC.
-pub fn digest() -> Digest<'static, u32> {
-    CRC.digest()
+pub fn digest() -> Digest {
+    Digest {
+        standard: false,
+        value: 0,
+    }
+}
+
+/// A streaming standard CRC-32C.
+pub fn standard_digest() -> Digest {
+    Digest {
+        standard: true,
+        value: 0,
+    }
+}
+
+/// BFC-CRC of `data`.
+pub fn checksum(data: &[u8]) -> u32 {
+    let mut d = digest();
+    d.update(data);
+    d.finalize()
+}
+
+/// Standard CRC-32C of `data`.
+pub fn standard_checksum(data: &[u8]) -> u32 {
+    crc32c::crc32c(data)
 }
 
 #[cfg(test)]
@@ -39,10 +64,35 @@ mod tests {
         assert_eq!(checksum(b"123456789"), 0x58E3_FA20);
         assert_eq!(checksum(b"hello world\n"), 0xDB9F_C7CF);
         assert_eq!(checksum(b""), 0);
-        assert_eq!(STANDARD_CRC32C.checksum(b"123456789"), 0xE306_9283);
+        assert_eq!(standard_checksum(b"123456789"), 0xE306_9283);
         let mut d = digest();
         d.update(b"hello ");
         d.update(b"world\n");
         assert_eq!(d.finalize(), 0xDB9F_C7CF);
+        let mut s = standard_digest();
+        s.update(b"1234");
+        s.update(b"56789");
+        assert_eq!(s.finalize(), 0xE306_9283);
+    }
+
+    #[test]
+    fn long_inputs_agree_with_a_bitwise_reference() {
+        fn bitwise(init: u32, data: &[u8]) -> u32 {
+            let mut crc = init;
+            for &b in data {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0x82F6_3B78
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            crc
+        }
+        let data: Vec<u8> = (0..100_003u32).map(|i| (i * 7 + i / 251) as u8).collect();
+        assert_eq!(checksum(&data), bitwise(0, &data));
+        assert_eq!(standard_checksum(&data), !bitwise(!0, &data));
     }
 }

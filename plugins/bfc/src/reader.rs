@@ -20,7 +20,14 @@ pub struct Archive {
     pub entries: Vec<Entry>,
     pub index_offset: u64,
     key: Option<ContentKey>,
+    /// One zstd context and one buffer for every small object (see [`SMALL_OBJECT`]).
+    decompressor: Option<zstd::bulk::Decompressor<'static>>,
+    small: Vec<u8>,
 }
+
+/// Objects up to this size (stored and decoded) are read in one piece and decoded with
+/// the archive's reused zstd context; larger ones are streamed.
+const SMALL_OBJECT: u64 = 256 * 1024;
 
 fn io(e: std::io::Error) -> BfcError {
     BfcError::Io(e.to_string())
@@ -99,6 +106,8 @@ impl Archive {
             entries,
             index_offset: footer.index_offset,
             key: None,
+            decompressor: None,
+            small: Vec::new(),
         })
     }
 
@@ -131,32 +140,37 @@ impl Archive {
             e.obj_offset,
             OBJECT_HEADER_SIZE + e.path.len(),
         )?;
-        let oh = ObjectHeader::decode(&raw);
-        if oh.name_len as usize != e.path.len() || &raw[OBJECT_HEADER_SIZE..] != e.path.as_bytes() {
-            return Err(BfcError::Corrupt(format!(
-                "{}: object header does not match the index",
-                e.path
-            )));
-        }
-        let needed = e.content_offset().checked_add(oh.enc_size);
-        if needed.is_none_or(|n| n > e.obj_size) {
-            return Err(BfcError::Corrupt(format!(
-                "{}: stored size exceeds the object",
-                e.path
-            )));
-        }
-        Ok(oh)
+        check_object(e, &raw)
+    }
+
+    /// A small unencrypted file: its whole object read with one positioned read and
+    /// decoded in memory. `None` when the object turns out to be encrypted.
+    fn read_small(&mut self, e: &Entry, sink: &mut CrcSink<'_>) -> Result<Option<()>, BfcError> {
+        use std::os::unix::fs::FileExt;
+        let mut object = std::mem::take(&mut self.small);
+        object.resize(e.obj_size as usize, 0);
+        let result = self
+            .file
+            .read_exact_at(&mut object, e.obj_offset)
+            .map_err(|_| BfcError::Corrupt("archive is truncated".into()))
+            .and_then(|()| check_object(e, &object[..OBJECT_HEADER_SIZE + e.path.len()]))
+            .and_then(|oh| {
+                if oh.enc != 0 {
+                    return Ok(None);
+                }
+                let start = e.content_offset() as usize;
+                let body = &object[start..start + oh.enc_size as usize];
+                decode_small(&mut self.decompressor, oh.comp, body, sink, e).map(Some)
+            });
+        self.small = object;
+        result
     }
 
     /// Streams the content of file `e` into `out`, checking size and CRC. Returns the
     /// number of bytes written.
     pub fn read_file(&mut self, e: &Entry, out: &mut dyn Write) -> Result<u64, BfcError> {
-        let oh = self.object(e)?;
-        let start = e.obj_offset + e.content_offset();
-        self.file.seek(SeekFrom::Start(start)).map_err(io)?;
-        let mut stored = (&mut self.file).take(oh.enc_size);
         let mut crc = crate::crc::digest();
-        let mut std_crc = crate::crc::STANDARD_CRC32C.digest();
+        let mut std_crc = crate::crc::standard_digest();
         let mut sink = CrcSink {
             out,
             crc: &mut crc,
@@ -164,17 +178,11 @@ impl Archive {
             count: 0,
             limit: e.orig_size,
         };
-        if oh.enc != 0 {
-            let key = self
-                .key
-                .as_ref()
-                .ok_or_else(|| BfcError::NeedKey(e.path.clone()))?;
-            let mut sealed = Vec::with_capacity(oh.enc_size as usize);
-            stored.read_to_end(&mut sealed).map_err(io)?;
-            let body = key.decrypt(&e.path, &sealed)?;
-            decode_body(oh.comp, &mut body.as_slice(), &mut sink, &e.path)?;
-        } else {
-            decode_body(oh.comp, &mut stored, &mut sink, &e.path)?;
+        let small = e.obj_size <= SMALL_OBJECT
+            && e.orig_size <= SMALL_OBJECT
+            && e.obj_size >= e.content_offset();
+        if !(small && self.read_small(e, &mut sink)?.is_some()) {
+            self.read_streamed(e, &mut sink)?;
         }
         let count = sink.count;
         if count != e.orig_size {
@@ -187,6 +195,26 @@ impl Archive {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
         }
         Ok(count)
+    }
+
+    /// Any other file: the object header read first, the content streamed (or, when
+    /// encrypted, read as the one AEAD message it is).
+    fn read_streamed(&mut self, e: &Entry, sink: &mut CrcSink<'_>) -> Result<(), BfcError> {
+        let oh = self.object(e)?;
+        let start = e.obj_offset + e.content_offset();
+        self.file.seek(SeekFrom::Start(start)).map_err(io)?;
+        let mut stored = (&mut self.file).take(oh.enc_size);
+        if oh.enc == 0 {
+            return decode_body(oh.comp, &mut stored, sink, &e.path);
+        }
+        let key = self
+            .key
+            .as_ref()
+            .ok_or_else(|| BfcError::NeedKey(e.path.clone()))?;
+        let mut sealed = Vec::with_capacity(oh.enc_size as usize);
+        stored.read_to_end(&mut sealed).map_err(io)?;
+        let body = key.decrypt(&e.path, &sealed)?;
+        decode_body(oh.comp, &mut body.as_slice(), sink, &e.path)
     }
 
     /// The target of symlink `e`.
@@ -203,14 +231,53 @@ impl Archive {
             e.obj_offset + e.content_offset(),
             oh.enc_size as usize,
         )?;
-        if crate::crc::checksum(&raw) != e.crc
-            && crate::crc::STANDARD_CRC32C.checksum(&raw) != e.crc
-        {
+        if crate::crc::checksum(&raw) != e.crc && crate::crc::standard_checksum(&raw) != e.crc {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
         }
         String::from_utf8(raw)
             .map_err(|_| BfcError::Corrupt(format!("{}: link target is not UTF-8", e.path)))
     }
+}
+
+/// Decodes an object header read from the archive and checks it against the index.
+fn check_object(e: &Entry, raw: &[u8]) -> Result<ObjectHeader, BfcError> {
+    let oh = ObjectHeader::decode(raw);
+    if oh.name_len as usize != e.path.len() || &raw[OBJECT_HEADER_SIZE..] != e.path.as_bytes() {
+        return Err(BfcError::Corrupt(format!(
+            "{}: object header does not match the index",
+            e.path
+        )));
+    }
+    let needed = e.content_offset().checked_add(oh.enc_size);
+    if needed.is_none_or(|n| n > e.obj_size) {
+        return Err(BfcError::Corrupt(format!(
+            "{}: stored size exceeds the object",
+            e.path
+        )));
+    }
+    Ok(oh)
+}
+
+/// Decodes a small object held in memory; the output never exceeds the declared size.
+fn decode_small(
+    decompressor: &mut Option<zstd::bulk::Decompressor<'static>>,
+    comp: u8,
+    body: &[u8],
+    sink: &mut CrcSink<'_>,
+    e: &Entry,
+) -> Result<(), BfcError> {
+    if comp as u32 != COMP_ZSTD {
+        return decode_body(comp, &mut &body[..], sink, &e.path);
+    }
+    let dec = match decompressor {
+        Some(d) => d,
+        empty => empty.insert(zstd::bulk::Decompressor::new().map_err(io)?),
+    };
+    let mut plain = Vec::with_capacity(e.orig_size as usize);
+    dec.decompress_to_buffer(body, &mut plain)
+        .map_err(|err| BfcError::Corrupt(format!("{}: content does not decode ({err})", e.path)))?;
+    sink.write_all(&plain)
+        .map_err(|err| BfcError::Corrupt(format!("{}: content does not decode ({err})", e.path)))
 }
 
 fn decode_body(
@@ -245,8 +312,8 @@ fn decode_body(
 /// (a decompression bomb stops at orig_size).
 struct CrcSink<'a> {
     out: &'a mut dyn Write,
-    crc: &'a mut crc::Digest<'static, u32>,
-    std_crc: &'a mut crc::Digest<'static, u32>,
+    crc: &'a mut crate::crc::Digest,
+    std_crc: &'a mut crate::crc::Digest,
     count: u64,
     limit: u64,
 }

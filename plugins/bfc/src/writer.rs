@@ -62,7 +62,16 @@ pub struct Writer {
     header: Header,
     key: Option<ContentKey>,
     compression: Compression,
+    /// One zstd context for every in-memory compression (creating one per file costs
+    /// more than compressing a small file).
+    compressor: Option<zstd::bulk::Compressor<'static>>,
+    /// The read buffer of small files, reused from file to file.
+    small: Vec<u8>,
 }
+
+/// Files up to this size are read whole and written with their header in one write;
+/// larger ones are streamed and never sit in memory.
+const SMALL_FILE: u64 = 256 * 1024;
 
 fn random<const N: usize>() -> Result<[u8; N], BfcError> {
     let mut b = [0u8; N];
@@ -128,6 +137,8 @@ impl Writer {
             header,
             key,
             compression: opts.compression,
+            compressor: None,
+            small: Vec::new(),
         })
     }
 
@@ -146,11 +157,17 @@ impl Writer {
         head + pad16(head)
     }
 
-    fn write_object_head(&mut self, path: &str, oh: &ObjectHeader) -> Result<(), BfcError> {
+    /// An object's header and padded name.
+    fn object_head(path: &str, oh: &ObjectHeader) -> Vec<u8> {
         let mut head = Vec::with_capacity(Self::head_len(path));
         head.extend_from_slice(&oh.encode());
         head.extend_from_slice(path.as_bytes());
         head.resize(Self::head_len(path), 0);
+        head
+    }
+
+    fn write_object_head(&mut self, path: &str, oh: &ObjectHeader) -> Result<(), BfcError> {
+        let head = Self::object_head(path, oh);
         self.file
             .seek(SeekFrom::Start(self.offset))
             .map_err(io("seek"))?;
@@ -220,6 +237,68 @@ impl Writer {
         Ok(())
     }
 
+    /// `data` compressed at `level` with the writer's reused context, when that makes
+    /// it smaller.
+    fn compress(&mut self, data: &[u8], level: i32) -> Result<Option<Vec<u8>>, BfcError> {
+        let compressor = match &mut self.compressor {
+            Some(c) => c,
+            empty => empty.insert(zstd::bulk::Compressor::new(level).map_err(io("zstd"))?),
+        };
+        let packed = compressor.compress(data).map_err(io("zstd"))?;
+        Ok((packed.len() < data.len()).then_some(packed))
+    }
+
+    /// A small unencrypted file: read whole, compressed in memory, and written with its
+    /// header in one write at the end of the archive.
+    fn add_small_file(
+        &mut self,
+        path: String,
+        size: u64,
+        perm: u32,
+        mtime_ns: u64,
+        zstd: Option<i32>,
+        mut src: Box<dyn Read>,
+    ) -> Result<(), BfcError> {
+        let mut plain = std::mem::take(&mut self.small);
+        plain.clear();
+        let read = src.read_to_end(&mut plain).map_err(io(&path));
+        let result = read.and_then(|total| {
+            if total as u64 != size {
+                return Err(BfcError::Io(format!(
+                    "{path}: changed size while being archived ({size} → {total} bytes)"
+                )));
+            }
+            let packed = match zstd {
+                Some(level) => self.compress(&plain, level)?,
+                None => None,
+            };
+            let (comp, body) = match &packed {
+                Some(p) => (1u8, p.as_slice()),
+                None => (0u8, plain.as_slice()),
+            };
+            let oh = ObjectHeader {
+                kind: TYPE_FILE,
+                comp,
+                enc: 0,
+                name_len: path.len() as u16,
+                mode: S_IFREG | (perm & 0o7777),
+                mtime_ns,
+                orig_size: size,
+                enc_size: body.len() as u64,
+                crc: crate::crc::checksum(&plain),
+            };
+            let mut object = Self::object_head(&path, &oh);
+            object.extend_from_slice(body);
+            std::os::unix::fs::FileExt::write_all_at(&self.file, &object, self.offset)
+                .map_err(io("write"))?;
+            let head = Self::head_len(&path) as u64;
+            self.record(path.clone(), &oh, head + oh.enc_size);
+            Ok(())
+        });
+        self.small = plain;
+        result
+    }
+
     /// Adds a file whose content `open` yields (called twice when compression does
     /// not pay off and the raw bytes are stored instead).
     pub fn add_file_with<F>(
@@ -242,7 +321,11 @@ impl Writer {
             }
             _ => None,
         };
-        let (comp, enc_size, crc) = if let Some(key) = &self.key {
+        if self.key.is_none() && size <= SMALL_FILE {
+            let src = open().map_err(io(&path))?;
+            return self.add_small_file(path, size, perm, mtime_ns, zstd, src);
+        }
+        let (comp, enc_size, crc) = if self.key.is_some() {
             let mut plain = Vec::with_capacity(size as usize);
             open()
                 .and_then(|mut r| r.read_to_end(&mut plain))
@@ -250,13 +333,13 @@ impl Writer {
             let crc = crate::crc::checksum(&plain);
             let mut comp = 0u8;
             let mut body = plain;
-            if let Some(level) = zstd {
-                let packed = zstd::bulk::compress(&body, level).map_err(io("zstd"))?;
-                if packed.len() < body.len() {
-                    body = packed;
-                    comp = 1;
-                }
+            if let Some(level) = zstd
+                && let Some(packed) = self.compress(&body, level)?
+            {
+                body = packed;
+                comp = 1;
             }
+            let key = self.key.as_ref().expect("checked above");
             let stored = key.encrypt(&path, &body)?;
             self.file
                 .seek(SeekFrom::Start(content_start))
@@ -430,7 +513,7 @@ impl<W: Write> Write for CountingWriter<W> {
 fn copy_with_crc(
     src: &mut dyn Read,
     dst: &mut dyn Write,
-    crc: &mut crc::Digest<'static, u32>,
+    crc: &mut crate::crc::Digest,
     size: u64,
     path: &str,
 ) -> Result<(), BfcError> {

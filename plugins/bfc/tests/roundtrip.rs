@@ -27,6 +27,9 @@ fn generated_tree(root: &std::path::Path) {
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
     std::fs::write(t.join("a/b/noise.bin"), &noise).unwrap();
+    // Either side of the size up to which files are read whole and decoded in memory.
+    std::fs::write(t.join("a/at-limit.bin"), &noise[..256 * 1024]).unwrap();
+    std::fs::write(t.join("a/over-limit.bin"), &noise[..256 * 1024 + 1]).unwrap();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(t.join("a/b/c/big.bin"), &big).unwrap();
     std::fs::set_permissions(t.join("tiny"), std::fs::Permissions::from_mode(0o750)).unwrap();
