@@ -21,35 +21,41 @@ def check(figure, value, target, limit, ok, fmt="{:.3f}"):
 # Targets are what the host aims for; limits are the regression checks that fail the run.
 # The short setting (CI: few runs on a busy 2-core machine) widens the timing limits.
 wide = 1.5 if short else 1.0
+# crun's own cycle time varies a lot from run to run (cgroups, namespaces); the host's
+# cost beyond the smallest supervisor (`timeout`) is the steadier figure to guard.
 check("create→start→delete, host+crun / crun", host["cycle_ratio"], "≤ 1.10",
       f"≤ {1.8 * wide:.2f}", host["cycle_ratio"] <= 1.8 * wide)
 rows.append(("create→start→delete, crun behind `timeout` / crun (what any process in "
              "between costs here)", f"{host['cycle_ratio_timeout']:.3f}", "", "", True))
+beyond = host["cycle_ratio"] / host["cycle_ratio_timeout"]
+check("create→start→delete, host+crun / crun behind `timeout`", beyond, "",
+      f"≤ {1.4 * wide:.2f}", beyond <= 1.4 * wide)
 check("state, host+crun / crun", host["state_ratio"], "", f"≤ {2.0 * wide:.2f}",
       host["state_ratio"] <= 2.0 * wide)
 check("kill, host+crun / crun", host["kill_ratio"], "", f"≤ {2.0 * wide:.2f}",
       host["kill_ratio"] <= 2.0 * wide)
 check("host's own time: state on noop, minus `true`", host["own_ms_state"], "< 3 ms",
-      f"< {6 * wide:.0f} ms", host["own_ms_state"] < 6 * wide, "{:.2f} ms")
+      f"< {4 * wide:.0f} ms", host["own_ms_state"] < 4 * wide, "{:.2f} ms")
 check("host's own time: list, minus `true`", host["own_ms_list"], "< 3 ms",
-      f"< {6 * wide:.0f} ms", host["own_ms_list"] < 6 * wide, "{:.2f} ms")
+      f"< {4 * wide:.0f} ms", host["own_ms_list"] < 4 * wide, "{:.2f} ms")
 disc = host["discovery_ms"]
-growth = disc["plugins, 32 files"] / disc["plugins, 8 files"]
-check("discovery, 32 files / 8 files", growth, "≤ 4 (linear)", "≤ 6", growth <= 6)
+growth = disc["plugins, 24 files"] / disc["plugins, 6 files"]
+check("discovery, 24 files / 6 files", growth, "≤ 4 (linear)", "≤ 6", growth <= 6)
 for k, v in disc.items():
     rows.append((k, f"{v:.2f} ms", "", "", True))
 check("max RSS of `state` (8 plugins installed)", host["max_rss_kb"], "", "< 32 MiB",
       host["max_rss_kb"] < 32 * 1024, "{} KiB")
 for f in bfc["figures"]:
     check(f"{f['name']}: {f['bfc_mb_s']:.0f} MB/s vs tar+zstd {f['tar_zstd_mb_s']:.0f} MB/s, "
-          "tar time / bfc time", f["ratio"], "≥ 1", "≥ 0.08", f["ratio"] >= 0.08)
+          "tar time / bfc time", f["ratio"], "≥ 1", "≥ 0.25", f["ratio"] >= 0.25)
 check("BFC create memory, 4× the data / 1×", bfc["rss_growth"], "flat", "≤ 1.5",
       bfc["rss_growth"] <= 1.5)
+# Request counts are exact: one request more than the minimum fails the check.
 for op in pve["operations"]:
     check(f"Proxmox LXC {op['op']}: {op['requests']} requests, minimum {op['minimum']}",
-          op["ratio"], "1", "≤ 2.0", op["ratio"] <= 2.0)
+          op["ratio"], "1", "= 1", op["ratio"] <= 1.0)
 check(f"Proxmox LXC cycle at {pve['latency_ms']} ms/request, wall / (minimum requests × latency)",
-      pve["cycle_wall_ratio"], "", "≤ 3.0", pve["cycle_wall_ratio"] <= 3.0)
+      pve["cycle_wall_ratio"], "", f"≤ {2.5 * wide:.2f}", pve["cycle_wall_ratio"] <= 2.5 * wide)
 
 lines = ["| figure | value | target | regression limit | within limit |", "|---|---|---|---|---|"]
 lines += [f"| {f} | {v} | {t} | {l} | {'yes' if ok else '**NO**'} |" for f, v, t, l, ok in rows]

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The host's cost: the crun cycle and `state` through the host vs crun alone, the host's
-# own time on the no-op backend (vs `true`), plugin discovery with 2, 8 and 32 plugin
-# files, and max RSS. Usage: bench/host.sh WORKDIR RUNS   (writes WORKDIR/host.json)
+# own time on the no-op backend (vs `true`), plugin discovery with 1, 6 (every plugin
+# this project ships) and 24 plugin files, and max RSS. Usage: bench/host.sh WORKDIR RUNS   (writes WORKDIR/host.json)
 set -euo pipefail
 work=$1 runs=$2
 bin="$PWD/target/release/proxmox-lxcri"
 wrap="$PWD/scripts/crun-hybrid-wrapper.sh"
 export PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=""
 d="$work/host"
-rm -rf "$d" && mkdir -p "$d/plugins1" "$d/plugins8" "$d/plugins32"
-cp target/release/liblxcri_crun.so target/release/liblxcri_example_noop.so "$d/plugins1/"
+rm -rf "$d" && mkdir -p "$d/plugins8" "$d/disc1" "$d/disc6" "$d/disc24"
+# Lifecycle figures: every shipped plugin plus the example backends (the no-op one).
 for so in target/release/*.so; do cp "$so" "$d/plugins8/"; done
-for n in 1 2 3 4; do for so in target/release/*.so; do cp "$so" "$d/plugins32/$n-$(basename "$so")"; done; done
+shipped="crun lxc proxmox_lxc proxmox_vm zfs bfc"
+cp target/release/liblxcri_crun.so "$d/disc1/"
+for p in $shipped; do cp "target/release/liblxcri_$p.so" "$d/disc6/"; done
+for n in 1 2 3 4; do for p in $shipped; do cp "target/release/liblxcri_$p.so" "$d/disc24/$n-liblxcri_$p.so"; done; done
 # All plugins installed, as on a full installation.
 printf '[plugins.crun]\npath = "%s"\n' "$wrap" > "$d/config.toml"
 mkdir -p "$d/bundle/rootfs/bin" "$d/bundle/rootfs"/{proc,sys,dev,tmp,etc}
@@ -70,10 +73,10 @@ $H delete --force s1; $C delete --force s2
 $H0 create --bundle "$d/bundle" n1 >/dev/null
 hf noop -n state "$H0 state n1" -n list "$H0 list --quiet" -n true "true"
 hf discovery \
-  -n "plugins, 2 files" "$bin --plugin-dir $d/plugins1 plugins" \
-  -n "plugins, 8 files" "$bin --plugin-dir $d/plugins8 plugins" \
-  -n "plugins, 32 files" "$bin --plugin-dir $d/plugins32 plugins" \
-  -n "version flag, 8 files" "$bin --plugin-dir $d/plugins8 --version"
+  -n "plugins, 1 file" "$bin --plugin-dir $d/disc1 plugins" \
+  -n "plugins, 6 files" "$bin --plugin-dir $d/disc6 plugins" \
+  -n "plugins, 24 files" "$bin --plugin-dir $d/disc24 plugins" \
+  -n "version flag, 6 files" "$bin --plugin-dir $d/disc6 --version"
 rss=$( { /usr/bin/time -f %M $H0 state n1 >/dev/null; } 2>&1 | tail -1)
 
 python3 - "$d" "$rss" "$work/host.json" <<'PY'

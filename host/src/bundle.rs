@@ -25,6 +25,21 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Only the annotations of `dir/config.json` (empty when it cannot be read): enough
+    /// to route a new container before the command loads and checks the whole bundle.
+    pub fn annotations_of(dir: &Path) -> BTreeMap<String, String> {
+        #[derive(serde::Deserialize)]
+        struct Annotated {
+            #[serde(default)]
+            annotations: BTreeMap<String, String>,
+        }
+        std::fs::read(dir.join("config.json"))
+            .ok()
+            .and_then(|raw| serde_json::from_slice::<Annotated>(&raw).ok())
+            .map(|a| a.annotations)
+            .unwrap_or_default()
+    }
+
     pub fn load(dir: &Path) -> Result<Self> {
         let hint = "pass the bundle directory with --bundle (it holds config.json and the rootfs)";
         let abs = dir

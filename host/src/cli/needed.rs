@@ -56,9 +56,7 @@ fn recorded_backend(root: &Path, id: &str) -> Option<String> {
 }
 
 fn new_container(bundle: &Path, id: &str, flag: Option<&str>, config: &Config) -> Vec<String> {
-    let annotations = Bundle::load(bundle)
-        .map(|b| b.annotations)
-        .unwrap_or_default();
+    let annotations = Bundle::annotations_of(bundle);
     let (backend, _) = routing::for_new(id, flag, &annotations, config);
     let mut names = vec![backend.to_string()];
     names.extend(config.rootfs_storage.clone());
