@@ -273,3 +273,20 @@ fn man_pages_and_completions_include_contributed_commands() {
     let bad = host.run(["generate", "completions", "cmd.exe"]).failed();
     assert_eq!(bad.code, 2, "{bad:?}");
 }
+
+#[test]
+fn an_annotation_routes_a_new_container_to_the_backend_it_names() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let b = host
+        .bundle("ann", &["true"])
+        .with(|c| c["annotations"] = serde_json::json!({"io.proxmox-lxcri.backend": "noop"}))
+        .write();
+    let create = host
+        .run(["--debug", "create", "--bundle", b.to_str().unwrap(), "a1"])
+        .ok();
+    assert!(create.stderr.contains("loaded plugin noop"), "{create:?}");
+    let state = host.run(["state", "a1"]).ok().json();
+    assert_eq!(state["backend"], "noop");
+    assert_eq!(state["annotations"]["io.proxmox-lxcri.backend"], "noop");
+    host.run(["delete", "--force", "a1"]).ok();
+}
