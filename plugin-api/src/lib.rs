@@ -22,6 +22,7 @@ pub mod info;
 pub mod logging;
 mod macros;
 pub mod native;
+pub mod procs;
 pub mod tool;
 pub mod types;
 

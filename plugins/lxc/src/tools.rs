@@ -1,7 +1,7 @@
 //! Running the lxc-* tools with our private lxcpath; their failures become one line.
 
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, Stdio},
 };
 
@@ -73,30 +73,16 @@ pub fn spawn_error(tool: &str, e: std::io::Error) -> PluginError {
 /// Host pids whose cgroup is the container's (`lxc.payload.<name>`).
 pub fn pids_of(name: &str) -> Vec<i32> {
     let needle = format!("/lxc.payload.{name}");
-    let mut pids = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return pids;
-    };
-    for entry in dir.filter_map(|e| e.ok()) {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cg) =
-            std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("cgroup"))
-        else {
-            continue;
-        };
-        if cg
-            .lines()
-            .any(|l| l.ends_with(&needle) || l.contains(&format!("{needle}/")))
-        {
-            pids.push(pid);
-        }
-    }
+    let nested = format!("{needle}/");
+    let mut pids: Vec<i32> = lxcri_plugin_api::procs::all()
+        .filter(|p| {
+            std::fs::read_to_string(p.dir.join("cgroup")).is_ok_and(|cg| {
+                cg.lines()
+                    .any(|l| l.ends_with(&needle) || l.contains(&nested))
+            })
+        })
+        .map(|p| p.pid)
+        .collect();
     pids.sort();
     pids
 }

@@ -2,31 +2,23 @@
 //! container's. zfs-fuse only sees the host's mount and would unmount it and carry on,
 //! so destroy and rollback ask here first.
 
-use std::{fs, path::Path};
+use std::fs;
 
 /// The first process (other than in our own mount namespace) that has `dataset` or one
 /// of its children mounted.
 pub fn user_of(dataset: &str) -> Option<u32> {
-    let proc = Path::new("/proc");
-    let own = fs::read_link(proc.join("self/ns/mnt")).ok()?;
+    let own = fs::read_link("/proc/self/ns/mnt").ok()?;
     let mut seen = vec![own];
-    for entry in fs::read_dir(proc).ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(ns) = fs::read_link(entry.path().join("ns/mnt")) else {
+    for p in lxcri_plugin_api::procs::all() {
+        let Ok(ns) = fs::read_link(p.dir.join("ns/mnt")) else {
             continue;
         };
         if seen.contains(&ns) {
             continue;
         }
-        let mountinfo = fs::read_to_string(entry.path().join("mountinfo")).unwrap_or_default();
+        let mountinfo = fs::read_to_string(p.dir.join("mountinfo")).unwrap_or_default();
         if mounts(&mountinfo, dataset) {
-            return Some(pid);
+            return u32::try_from(p.pid).ok();
         }
         seen.push(ns);
     }
