@@ -26,7 +26,7 @@ fn lists_loaded_plugins_as_table_and_json() {
     assert_eq!(plugins.len(), 2);
     let noop = plugins.iter().find(|p| p["name"] == "noop").unwrap();
     assert_eq!(noop["kind"], "backend");
-    assert_eq!(noop["api_version"], "1.0.0");
+    assert_eq!(noop["api_version"], "1.1.0");
     assert!(
         noop["capabilities"]
             .as_array()
@@ -45,7 +45,7 @@ fn version_names_host_and_api() {
     for args in [&["version"][..], &["--version"][..]] {
         let run = host.run(args).ok();
         assert!(run.stdout.contains("0.1.0"), "{run:?}");
-        assert!(run.stdout.contains("plugin-api: 1.0.0"), "{run:?}");
+        assert!(run.stdout.contains("plugin-api: 1.1.0"), "{run:?}");
     }
 }
 
@@ -147,7 +147,7 @@ fn bad_files_get_one_line_each_and_good_plugins_still_load() {
     assert!(reason("/zz-duplicate.so").contains("duplicate plugin name 'noop'"));
     let next = reason("/libfixture_next_major.so");
     assert!(next.contains("plugin API 2.0.0"), "{next}");
-    assert!(next.contains("this host implements 1.0.0"), "{next}");
+    assert!(next.contains("this host implements 1.1.0"), "{next}");
     for r in json["rejected"].as_array().unwrap() {
         assert!(!r["reason"].as_str().unwrap().contains('\n'), "{r}");
     }
