@@ -34,6 +34,8 @@ check("state, host+crun / crun", host["state_ratio"], "", f"≤ {2.0 * wide:.2f}
       host["state_ratio"] <= 2.0 * wide)
 check("kill, host+crun / crun", host["kill_ratio"], "", f"≤ {2.0 * wide:.2f}",
       host["kill_ratio"] <= 2.0 * wide)
+check("delete, host+crun / crun", host["delete_ratio"], "", f"≤ {2.0 * wide:.2f}",
+      host["delete_ratio"] <= 2.0 * wide)
 check("host's own time: state on noop, minus `true`", host["own_ms_state"], "< 3 ms",
       f"< {4 * wide:.0f} ms", host["own_ms_state"] < 4 * wide, "{:.2f} ms")
 check("host's own time: list, minus `true`", host["own_ms_list"], "< 3 ms",

@@ -31,8 +31,8 @@ C="$wrap --root $d/crunroot"
 H0="$bin --root $d/root0 --plugin-dir $d/plugins8 --backend noop"
 # Whatever happens, no benchmark container outlives the run.
 cleanup() {
-  for id in b1 s1; do $H delete --force "$id" >/dev/null 2>&1 || true; done
-  for id in c1 t1 s2; do $C delete --force "$id" >/dev/null 2>&1 || true; done
+  for id in b1 s1 d1; do $H delete --force "$id" >/dev/null 2>&1 || true; done
+  for id in c1 t1 s2 d2; do $C delete --force "$id" >/dev/null 2>&1 || true; done
   $H0 delete --force n1 >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -70,6 +70,10 @@ $C run -d --bundle "$d/bundle" s2 >/dev/null
 hf state -n host "$H state s1" -n crun "$C state s2"
 hf kill -n host "$H kill s1 CONT" -n crun "$C kill s2 CONT"
 $H delete --force s1; $C delete --force s2
+# delete of a created container; making it is not timed.
+hf delete \
+  --prepare "$H create --bundle $d/bundle d1" -n host "$H delete --force d1" \
+  --prepare "$C create --bundle $d/bundle d2" -n crun "$C delete --force d2"
 $H0 create --bundle "$d/bundle" n1 >/dev/null
 hf noop -n state "$H0 state n1" -n list "$H0 list --quiet" -n true "true"
 hf discovery \
@@ -85,11 +89,13 @@ d, rss, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def med(name):
     return {r["command"]: r["median"] for r in json.load(open(os.path.join(d, name + ".json")))["results"]}
 cycle, state, kill, noop, disc = med("cycle"), med("state"), med("kill"), med("noop"), med("discovery")
+delete = med("delete")
 json.dump({
     "cycle_ratio": cycle["host"] / cycle["crun"],
     "cycle_ratio_timeout": cycle["timeout"] / cycle["crun"],
     "state_ratio": state["host"] / state["crun"],
     "kill_ratio": kill["host"] / kill["crun"],
+    "delete_ratio": delete["host"] / delete["crun"],
     "own_ms_state": (noop["state"] - noop["true"]) * 1000,
     "own_ms_list": (noop["list"] - noop["true"]) * 1000,
     "discovery_ms": {k: v * 1000 for k, v in disc.items()},
