@@ -17,21 +17,20 @@ use crate::{
     logging::{self, LogFormat, LogOptions},
     plugins::{
         Registry, SearchInputs,
-        index::{FileId, INDEX_FILE},
+        index::{FileId, INDEX_FILE, PluginIndex},
+        registry::IndexLocation,
         search_path::search_path,
     },
 };
+
+/// The state root when `--root` is not given.
+pub const DEFAULT_ROOT: &str = "/run/proxmox-lxcri";
 
 /// Global options (accepted before or after the command, like runc's).
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOpts {
     /// State root directory.
-    #[arg(
-        long,
-        global = true,
-        default_value = "/run/proxmox-lxcri",
-        value_name = "DIR"
-    )]
+    #[arg(long, global = true, default_value = DEFAULT_ROOT, value_name = "DIR")]
     pub root: PathBuf,
     /// Log file (default: warnings and errors on stderr).
     #[arg(long, global = true, value_name = "FILE")]
@@ -182,22 +181,67 @@ fn run(
         print!("{}", app::version_text());
         return Ok(0);
     }
-    if let Ok(cli) = builtin
-        && let Some(wanted) = needed::plugins_for(&cli, &config)
-    {
-        let index = cli.global.root.join(INDEX_FILE);
-        let host = inputs.exe.as_deref().and_then(FileId::of);
-        let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &index, host);
-        let app = App {
-            global: cli.global,
-            config,
-            registry,
-            plugin_log_level,
+    let host = inputs.exe.as_deref().and_then(FileId::of);
+    if let Ok(cli) = builtin {
+        let at = IndexLocation {
+            file: cli.global.root.join(INDEX_FILE),
+            host,
         };
-        return commands::dispatch(&app, cli.command);
+        if let Some(wanted) = needed::plugins_for(&cli, &config) {
+            let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &at);
+            let app = App {
+                global: cli.global,
+                config,
+                registry,
+                plugin_log_level,
+            };
+            return commands::dispatch(&app, cli.command);
+        }
+        let registry = Registry::discover(search_path(&inputs), is_root, Some(&at));
+        return run_with(argv, registry, config, plugin_log_level);
     }
-    let registry = Registry::discover(search_path(&inputs), is_root);
+    // Not a built-in command: a plugin's, which the index may know the plugin of.
+    let at = IndexLocation {
+        file: pre.root.join(INDEX_FILE),
+        host,
+    };
+    let owner = builtin
+        .as_ref()
+        .err()
+        .and_then(unknown_subcommand)
+        .map(|top| PluginIndex::load(&at.file, at.host.clone()).plugins_with_command(&top));
+    let registry = match owner.as_deref() {
+        Some([plugin]) => Registry::load_named(
+            search_path(&inputs),
+            is_root,
+            std::slice::from_ref(plugin),
+            &at,
+        ),
+        _ => Registry::discover(search_path(&inputs), is_root, Some(&at)),
+    };
+    run_with(argv, registry, config, plugin_log_level)
+}
 
+/// The subcommand clap did not know, if that is why parsing failed.
+fn unknown_subcommand(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(name)) => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// Parses the whole command line (built-in and contributed commands) against the
+/// plugins in `registry` and runs it.
+fn run_with(
+    argv: Vec<OsString>,
+    registry: Registry,
+    config: Config,
+    plugin_log_level: u32,
+) -> Result<i32, HostError> {
     let (command, contributed) = full_command(&registry);
     let matches = match command.try_get_matches_from(argv) {
         Ok(m) => m,

@@ -6,8 +6,10 @@ use std::{ffi::OsString, path::PathBuf};
 use crate::logging::LogFormat;
 
 /// Global options needed before parsing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PreScan {
+    /// `--root`, or its default.
+    pub root: PathBuf,
     pub plugin_dirs: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub log: Option<PathBuf>,
@@ -17,7 +19,14 @@ pub struct PreScan {
 
 /// Scans argv (without the program name) up to a bare `--`.
 pub fn scan(args: &[OsString]) -> PreScan {
-    let mut pre = PreScan::default();
+    let mut pre = PreScan {
+        root: PathBuf::from(super::DEFAULT_ROOT),
+        plugin_dirs: Vec::new(),
+        config: None,
+        log: None,
+        log_format: LogFormat::default(),
+        debug: false,
+    };
     let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned());
     while let Some(arg) = iter.next() {
         if arg == "--" {
@@ -29,6 +38,7 @@ pub fn scan(args: &[OsString]) -> PreScan {
         };
         let mut value = |inline: Option<String>| inline.or_else(|| iter.next());
         match name.as_str() {
+            "--root" => pre.root = value(inline).map(PathBuf::from).unwrap_or(pre.root),
             "--plugin-dir" => pre.plugin_dirs.extend(value(inline).map(PathBuf::from)),
             "--config" => pre.config = value(inline).map(PathBuf::from),
             "--log" => pre.log = value(inline).map(PathBuf::from),
@@ -61,6 +71,7 @@ mod tests {
     #[test]
     fn finds_globals_in_both_spellings_and_stops_at_double_dash() {
         let pre = scan(&args(&[
+            "--root=/r",
             "--plugin-dir",
             "/a",
             "--plugin-dir=/b",
@@ -74,6 +85,7 @@ mod tests {
             "--plugin-dir",
             "/c",
         ]));
+        assert_eq!(pre.root, PathBuf::from("/r"));
         assert_eq!(pre.plugin_dirs, [PathBuf::from("/a"), PathBuf::from("/b")]);
         assert_eq!(pre.log_format, LogFormat::Json);
         assert_eq!(pre.log.as_deref(), Some(std::path::Path::new("/l.json")));

@@ -4,6 +4,9 @@
 //! changed is loaded again to learn its name. The index is a cache: losing it, or a
 //! state root that cannot be written, only costs the time of a full load.
 //!
+//! An integration's entry also lists the top-level commands it contributes, so that
+//! `proxmox-lxcri bfc …` loads the bfc plugin alone.
+//!
 //! A named entry also means the file passed the pre-flight check and abi_stable's layout
 //! check against this very host binary: the index records the host's own identity and
 //! is discarded when the host changes, so a known file loads without repeating them.
@@ -45,6 +48,17 @@ struct Entry {
     id: FileId,
     /// The plugin name the file declared; `None` for a file that did not load.
     name: Option<String>,
+    /// Top-level commands it contributes.
+    #[serde(default)]
+    commands: Vec<String>,
+}
+
+/// What the index remembers of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declared {
+    /// The plugin name; `None` for a file that did not load.
+    pub name: Option<String>,
+    pub commands: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -89,27 +103,52 @@ impl PluginIndex {
 
     /// Remembers what `path` declared; the index only counts as changed when this
     /// differs from what it already knew.
-    pub fn record(&mut self, path: &Path, id: FileId, name: Option<String>) {
-        if self.name_of(path, &id) == Some(name.as_deref()) {
+    pub fn record(&mut self, path: &Path, id: FileId, declared: Declared) {
+        let known = self.entries.iter().any(|e| {
+            e.path == path
+                && e.id == id
+                && e.name == declared.name
+                && e.commands == declared.commands
+        });
+        if known {
             return;
         }
         self.entries.retain(|e| e.path != path);
         self.entries.push(Entry {
             path: path.to_path_buf(),
             id,
-            name,
+            name: declared.name,
+            commands: declared.commands,
         });
         self.changed = true;
     }
 
-    /// Writes the index if it changed (atomically; failures are only logged).
-    pub fn save(&self, path: &Path) {
+    /// The plugins whose unchanged files contribute the top-level command `top`.
+    pub fn plugins_with_command(&self, top: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| e.commands.iter().any(|c| c == top))
+            .filter(|e| FileId::of(&e.path).as_ref() == Some(&e.id))
+            .filter_map(|e| e.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Writes the index if it changed (atomically; failures are only logged). The state
+    /// root is created for it only when `create_root` (commands on containers, which
+    /// work in the root anyway); `--help` or `plugins` leave no trace.
+    pub fn save(&self, path: &Path, create_root: bool) {
         if !self.changed {
             return;
         }
         let write = || -> std::io::Result<()> {
             let dir = path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
+            if create_root {
+                std::fs::create_dir_all(dir)?;
+            }
             let tmp = tempfile::NamedTempFile::new_in(dir)?;
             let mut out = std::io::BufWriter::new(tmp);
             serde_json::to_writer(&mut out, self)?;
@@ -135,14 +174,24 @@ mod tests {
         let id = FileId::of(&so).unwrap();
         let host = Some(id.clone());
         let mut index = PluginIndex::load(&dir.path().join("none"), host.clone());
-        index.record(&so, id.clone(), Some("x".into()));
+        let x = Declared {
+            name: Some("x".into()),
+            commands: vec!["xcmd".into()],
+        };
+        index.record(&so, id.clone(), x.clone());
         let file = dir.path().join(INDEX_FILE);
-        index.save(&file);
+        index.save(&file, true);
         let mut index = PluginIndex::load(&file, host);
         assert_eq!(index.name_of(&so, &id), Some(Some("x")));
-        index.record(&so, id.clone(), Some("x".into()));
+        index.record(&so, id.clone(), x);
         assert!(!index.changed, "recording what is known changes nothing");
+        assert_eq!(index.plugins_with_command("xcmd"), ["x"]);
+        assert!(index.plugins_with_command("other").is_empty());
         std::fs::write(&so, "version 2").unwrap();
+        assert!(
+            index.plugins_with_command("xcmd").is_empty(),
+            "a changed file is unknown"
+        );
         assert_eq!(index.name_of(&so, &FileId::of(&so).unwrap()), None);
     }
 
@@ -168,8 +217,12 @@ mod tests {
         let file = dir.path().join(INDEX_FILE);
         let mut index = PluginIndex::load(&file, FileId::of(&host_a));
         let id = FileId::of(&so).unwrap();
-        index.record(&so, id.clone(), Some("x".into()));
-        index.save(&file);
+        let x = Declared {
+            name: Some("x".into()),
+            commands: vec![],
+        };
+        index.record(&so, id.clone(), x);
+        index.save(&file, true);
         let same = PluginIndex::load(&file, FileId::of(&host_a));
         assert_eq!(same.name_of(&so, &id), Some(Some("x")));
         let other = PluginIndex::load(&file, FileId::of(&host_b));

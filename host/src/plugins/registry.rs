@@ -13,7 +13,7 @@ use lxcri_plugin_api::{
 
 use super::{
     SearchDir,
-    index::{FileId, PluginIndex},
+    index::{Declared, FileId, PluginIndex},
     load::{self, LayoutCheck},
     preflight, trust,
 };
@@ -67,6 +67,13 @@ fn plugin_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Where the plugin index lives and which host binary may trust it.
+#[derive(Debug, Clone)]
+pub struct IndexLocation {
+    pub file: PathBuf,
+    pub host: Option<FileId>,
+}
+
 /// Every plugin file of the search path, in search order; a directory is only read
 /// when the files before it did not suffice.
 fn files_in_order(search_path: &[SearchDir]) -> impl Iterator<Item = PathBuf> + '_ {
@@ -74,17 +81,51 @@ fn files_in_order(search_path: &[SearchDir]) -> impl Iterator<Item = PathBuf> + 
 }
 
 impl Registry {
-    /// Scans every directory of `search_path` and loads what it can.
-    pub fn discover(search_path: Vec<SearchDir>, check_trust: bool) -> Self {
+    /// Scans every directory of `search_path` and loads what it can, with every check,
+    /// and brings the index (when given) up to date with what each file declared.
+    pub fn discover(
+        search_path: Vec<SearchDir>,
+        check_trust: bool,
+        index: Option<&IndexLocation>,
+    ) -> Self {
         let files: Vec<PathBuf> = files_in_order(&search_path).collect();
         let mut registry = Registry {
             search_path,
             ..Default::default()
         };
+        let mut known = index.map(|at| PluginIndex::load(&at.file, at.host.clone()));
         for file in files {
-            registry.consider(file, check_trust, LayoutCheck::Full);
+            let before = registry.plugins.len();
+            registry.consider(file.clone(), check_trust, LayoutCheck::Full);
+            if let (Some(known), Some(id)) = (known.as_mut(), FileId::of(&file)) {
+                registry.remember(known, &file, id, before);
+            }
+        }
+        if let (Some(known), Some(at)) = (known, index) {
+            known.save(&at.file, false);
         }
         registry
+    }
+
+    /// Records in `index` what `file` declared when [`Registry::consider`] looked at it
+    /// (`before` is the number of plugins loaded until then). A file rejected for its
+    /// place (trust) is not remembered as broken: moving it elsewhere may fix it.
+    fn remember(&self, index: &mut PluginIndex, file: &Path, id: FileId, before: usize) {
+        let declared = match self.plugins.get(before) {
+            Some(p) => Declared {
+                name: Some(p.name().to_string()),
+                commands: p.top_commands(),
+            },
+            None if self
+                .rejected
+                .last()
+                .is_some_and(|r| r.path == file && !r.reason.starts_with("untrusted")) =>
+            {
+                Declared::default()
+            }
+            None => return,
+        };
+        index.record(file, id, declared);
     }
 
     /// Loads only the plugins named in `wanted`, using the index to skip files known to
@@ -95,10 +136,9 @@ impl Registry {
         search_path: Vec<SearchDir>,
         check_trust: bool,
         wanted: &[String],
-        index_path: &Path,
-        host: Option<FileId>,
+        at: &IndexLocation,
     ) -> Self {
-        let mut index = PluginIndex::load(index_path, host);
+        let mut index = PluginIndex::load(&at.file, at.host.clone());
         let mut registry = Registry {
             search_path: search_path.clone(),
             ..Default::default()
@@ -123,23 +163,14 @@ impl Registry {
             };
             let before = registry.plugins.len();
             registry.consider(file.clone(), check_trust, check);
-            let name = registry.plugins.get(before).map(|p| p.name().to_string());
-            // A file rejected for its place (trust) is not remembered as broken.
-            if name.is_some()
-                || registry
-                    .rejected
-                    .last()
-                    .is_some_and(|r| !r.reason.starts_with("untrusted"))
-            {
-                index.record(&file, id, name.clone());
-            }
-            seen.extend(name);
+            registry.remember(&mut index, &file, id, before);
+            seen.extend(registry.plugins.get(before).map(|p| p.name().to_string()));
         }
-        index.save(index_path);
+        index.save(&at.file, true);
         if wanted.iter().all(|w| registry.find(w).is_some()) {
             registry
         } else {
-            Self::discover(registry.search_path, check_trust)
+            Self::discover(registry.search_path, check_trust, Some(at))
         }
     }
 
@@ -246,6 +277,22 @@ impl Registry {
 impl LoadedPlugin {
     pub fn name(&self) -> &str {
         self.info.name.as_str()
+    }
+
+    /// The first words of the commands an integration contributes.
+    pub fn top_commands(&self) -> Vec<String> {
+        if self.info.kind != KIND_INTEGRATION {
+            return Vec::new();
+        }
+        let mut tops: Vec<String> = self
+            .info
+            .commands
+            .iter()
+            .filter_map(|c| c.path().first().map(|w| w.to_string()))
+            .collect();
+        tops.sort();
+        tops.dedup();
+        tops
     }
 
     /// Runs the plugin's `init` once per process.

@@ -290,3 +290,28 @@ fn an_annotation_routes_a_new_container_to_the_backend_it_names() {
     assert_eq!(state["annotations"]["io.proxmox-lxcri.backend"], "noop");
     host.run(["delete", "--force", "a1"]).ok();
 }
+
+#[test]
+fn a_plugin_command_loads_only_the_plugin_that_contributes_it() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    let loaded = |run: &lxcri_test_support::Run| -> Vec<String> {
+        run.stderr
+            .lines()
+            .filter_map(|l| l.split("loaded plugin ").nth(1))
+            .map(str::to_string)
+            .collect()
+    };
+    // Any full look at the plugins (here `plugins`) teaches the index who contributes what.
+    fs::create_dir_all(&host.root).unwrap();
+    let all = host.run(["--debug", "plugins"]).ok();
+    assert_eq!(loaded(&all).len(), 2, "{all:?}");
+    let greet = host.run(["--debug", "greet", "world"]).ok();
+    let only = loaded(&greet);
+    assert_eq!(only.len(), 1, "{greet:?}");
+    assert!(only[0].starts_with("greeter from "), "{greet:?}");
+    assert!(greet.stdout.contains("hello, world"), "{greet:?}");
+    // A command nobody contributes still lists every plugin's commands in its error.
+    let unknown = host.run(["--debug", "nosuch"]).failed();
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert_eq!(loaded(&unknown).len(), 2, "{unknown:?}");
+}
