@@ -17,7 +17,7 @@ use crate::{
     logging::{self, LogFormat, LogOptions},
     plugins::{
         Registry, SearchInputs,
-        index::{FileId, INDEX_FILE, PluginIndex},
+        index::{FileId, INDEX_FILE},
         registry::IndexLocation,
         search_path::search_path,
     },
@@ -205,19 +205,9 @@ fn run(
         file: pre.root.join(INDEX_FILE),
         host,
     };
-    let owner = builtin
-        .as_ref()
-        .err()
-        .and_then(unknown_subcommand)
-        .map(|top| PluginIndex::load(&at.file, at.host.clone()).plugins_with_command(&top));
-    let registry = match owner.as_deref() {
-        Some([plugin]) => Registry::load_named(
-            search_path(&inputs),
-            is_root,
-            std::slice::from_ref(plugin),
-            &at,
-        ),
-        _ => Registry::discover(search_path(&inputs), is_root, Some(&at)),
+    let registry = match builtin.as_ref().err().and_then(unknown_subcommand) {
+        Some(top) => Registry::load_for_command(search_path(&inputs), is_root, &top, &at),
+        None => Registry::discover(search_path(&inputs), is_root, Some(&at)),
     };
     run_with(argv, registry, config, plugin_log_level)
 }

@@ -46,18 +46,17 @@ impl FileId {
 struct Entry {
     path: PathBuf,
     id: FileId,
-    /// The plugin name the file declared; `None` for a file that did not load.
-    name: Option<String>,
-    /// Top-level commands it contributes.
-    #[serde(default)]
-    commands: Vec<String>,
+    #[serde(flatten)]
+    declared: Declared,
 }
 
 /// What the index remembers of one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declared {
     /// The plugin name; `None` for a file that did not load.
     pub name: Option<String>,
+    /// Top-level commands it contributes.
+    #[serde(default)]
     pub commands: Vec<String>,
 }
 
@@ -98,18 +97,16 @@ impl PluginIndex {
         self.entries
             .iter()
             .find(|e| e.path == path && &e.id == id)
-            .map(|e| e.name.as_deref())
+            .map(|e| e.declared.name.as_deref())
     }
 
     /// Remembers what `path` declared; the index only counts as changed when this
     /// differs from what it already knew.
     pub fn record(&mut self, path: &Path, id: FileId, declared: Declared) {
-        let known = self.entries.iter().any(|e| {
-            e.path == path
-                && e.id == id
-                && e.name == declared.name
-                && e.commands == declared.commands
-        });
+        let known = self
+            .entries
+            .iter()
+            .any(|e| e.path == path && e.id == id && e.declared == declared);
         if known {
             return;
         }
@@ -117,8 +114,7 @@ impl PluginIndex {
         self.entries.push(Entry {
             path: path.to_path_buf(),
             id,
-            name: declared.name,
-            commands: declared.commands,
+            declared,
         });
         self.changed = true;
     }
@@ -128,9 +124,9 @@ impl PluginIndex {
         let mut names: Vec<String> = self
             .entries
             .iter()
-            .filter(|e| e.commands.iter().any(|c| c == top))
+            .filter(|e| e.declared.commands.iter().any(|c| c == top))
             .filter(|e| FileId::of(&e.path).as_ref() == Some(&e.id))
-            .filter_map(|e| e.name.clone())
+            .filter_map(|e| e.declared.name.clone())
             .collect();
         names.sort();
         names.dedup();

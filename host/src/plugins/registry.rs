@@ -138,7 +138,39 @@ impl Registry {
         wanted: &[String],
         at: &IndexLocation,
     ) -> Self {
-        let mut index = PluginIndex::load(&at.file, at.host.clone());
+        let index = PluginIndex::load(&at.file, at.host.clone());
+        Self::load_named_with(index, search_path, check_trust, wanted, at)
+    }
+
+    /// For a plugin's own command `top`: loads the one plugin the index names as
+    /// contributing it, or every plugin when the index names none or several.
+    pub fn load_for_command(
+        search_path: Vec<SearchDir>,
+        check_trust: bool,
+        top: &str,
+        at: &IndexLocation,
+    ) -> Self {
+        let index = PluginIndex::load(&at.file, at.host.clone());
+        let owners = index.plugins_with_command(top);
+        match owners.as_slice() {
+            [owner] => Self::load_named_with(
+                index,
+                search_path,
+                check_trust,
+                std::slice::from_ref(owner),
+                at,
+            ),
+            _ => Self::discover(search_path, check_trust, Some(at)),
+        }
+    }
+
+    fn load_named_with(
+        mut index: PluginIndex,
+        search_path: Vec<SearchDir>,
+        check_trust: bool,
+        wanted: &[String],
+        at: &IndexLocation,
+    ) -> Self {
         let mut registry = Registry {
             search_path: search_path.clone(),
             ..Default::default()
