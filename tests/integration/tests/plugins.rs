@@ -205,6 +205,15 @@ fn a_plugin_built_against_the_1_0_0_interface_loads_and_works() {
     host.run(["state", "old"]).failed();
 }
 
+/// "NAME from PATH" for each plugin a `--debug` run says it loaded.
+fn loaded(run: &lxcri_test_support::Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.split("loaded plugin ").nth(1))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn lifecycle_commands_load_only_the_backend_they_need() {
     let host = Host::with_plugins(&[NOOP, GREETER]);
@@ -218,13 +227,6 @@ fn lifecycle_commands_load_only_the_backend_they_need() {
         "n1",
     ])
     .ok();
-    let loaded = |run: &lxcri_test_support::Run| -> Vec<String> {
-        run.stderr
-            .lines()
-            .filter_map(|l| l.split("loaded plugin ").nth(1))
-            .map(str::to_string)
-            .collect()
-    };
     // Once the index knows every file, `state` loads the noop backend and nothing else.
     let state = host.run(["--debug", "state", "n1"]).ok();
     let only = loaded(&state);
@@ -294,13 +296,6 @@ fn an_annotation_routes_a_new_container_to_the_backend_it_names() {
 #[test]
 fn a_plugin_command_loads_only_the_plugin_that_contributes_it() {
     let host = Host::with_plugins(&[NOOP, GREETER]);
-    let loaded = |run: &lxcri_test_support::Run| -> Vec<String> {
-        run.stderr
-            .lines()
-            .filter_map(|l| l.split("loaded plugin ").nth(1))
-            .map(str::to_string)
-            .collect()
-    };
     // Any full look at the plugins (here `plugins`) teaches the index who contributes what.
     fs::create_dir_all(&host.root).unwrap();
     let all = host.run(["--debug", "plugins"]).ok();
