@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::{
     app::App,
     error::{HostError, Result},
+    plugins::registry::LoadedPlugin,
 };
 
 pub struct IntegrationHandle {
@@ -25,34 +26,30 @@ impl IntegrationHandle {
         else {
             return Ok(None);
         };
-        let obj = plugin.new_integration(&app.context(plugin.name()))?;
-        Ok(Some(Self {
-            name: plugin.name().to_string(),
-            obj,
-        }))
+        Self::instantiate(app, plugin).map(Some)
     }
 
-    /// The loaded integration `name`, which must offer `capability`.
+    /// The loaded integration `name`, which must offer `capability` (checked before
+    /// the integration object is made).
     pub fn named(app: &App, name: &str, capability: &str) -> Result<Self> {
-        let handle = Self::open(app, name)
+        let plugin = Self::loaded(app, name)
             .map_err(|e| e.hint("install its plugin or change rootfs_storage in the config"))?;
-        let plugin = app
-            .registry
-            .find(name)
-            .filter(|p| p.info.has_capability(capability));
-        if plugin.is_none() {
+        if !plugin.info.has_capability(capability) {
             return Err(HostError::new(
                 ErrorKind::Unsupported,
                 format!("integration '{name}' does not offer {capability}"),
             ));
         }
-        Ok(handle)
+        Self::instantiate(app, plugin)
     }
 
     /// The loaded integration `name`.
     pub fn open(app: &App, name: &str) -> Result<Self> {
-        let plugin = app
-            .registry
+        Self::instantiate(app, Self::loaded(app, name)?)
+    }
+
+    fn loaded<'a>(app: &'a App, name: &str) -> Result<&'a LoadedPlugin> {
+        app.registry
             .plugins
             .iter()
             .find(|p| p.info.kind == KIND_INTEGRATION && p.name() == name)
@@ -61,10 +58,13 @@ impl IntegrationHandle {
                     ErrorKind::NotFound,
                     format!("integration '{name}' is not loaded"),
                 )
-            })?;
+            })
+    }
+
+    fn instantiate(app: &App, plugin: &LoadedPlugin) -> Result<Self> {
         let obj = plugin.new_integration(&app.context(plugin.name()))?;
         Ok(Self {
-            name: name.to_string(),
+            name: plugin.name().to_string(),
             obj,
         })
     }

@@ -264,9 +264,7 @@ impl Writer {
         let read = src.read_to_end(&mut plain).map_err(io(&path));
         let result = read.and_then(|total| {
             if total as u64 != size {
-                return Err(BfcError::Io(format!(
-                    "{path}: changed size while being archived ({size} → {total} bytes)"
-                )));
+                return Err(size_changed(&path, size, total as u64));
             }
             let packed = match zstd {
                 Some(level) => self.compress(&plain, level)?,
@@ -510,6 +508,13 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
+/// A file that grew or shrank between its stat and its read.
+fn size_changed(path: &str, size: u64, total: u64) -> BfcError {
+    BfcError::Io(format!(
+        "{path}: changed size while being archived ({size} → {total} bytes)"
+    ))
+}
+
 fn copy_with_crc(
     src: &mut dyn Read,
     dst: &mut dyn Write,
@@ -529,9 +534,7 @@ fn copy_with_crc(
         total += n as u64;
     }
     if total != size {
-        return Err(BfcError::Io(format!(
-            "{path}: changed size while being archived ({size} → {total} bytes)"
-        )));
+        return Err(size_changed(path, size, total));
     }
     Ok(())
 }
