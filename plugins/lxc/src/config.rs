@@ -24,9 +24,7 @@ pub struct LxcConfig {
     pub apparmor_profile: String,
     /// `lxc.seccomp.profile` file; the bundle's seccomp section is not translated.
     pub seccomp_profile: Option<PathBuf>,
-    /// A statically linked busybox; it holds the container's process until `start`.
-    pub helper: PathBuf,
-    /// Directory of the lxc-* tools (PATH when unset).
+    /// Directory of `lxc-start` (PATH when unset).
     pub tools_dir: Option<PathBuf>,
     /// lxcpath; default `<host root>/.lxc`.
     pub lxcpath: Option<PathBuf>,
@@ -39,7 +37,6 @@ impl Default for LxcConfig {
             bridge: None,
             apparmor_profile: "unconfined".into(),
             seccomp_profile: None,
-            helper: PathBuf::from("/bin/busybox"),
             tools_dir: None,
             lxcpath: None,
         }

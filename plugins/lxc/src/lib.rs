@@ -1,31 +1,40 @@
 //! `lxc`: runs OCI bundles as LXC containers. The bundle is translated into an LXC
-//! config under a private lxcpath (`<root>/.lxc`) and driven with the lxc-* tools;
-//! the process is held until `start` (see `hold`).
+//! config under a private lxcpath (`<root>/.lxc`); LXC sets the container up with a
+//! static helper as init (`create`), the helper becomes the bundle's own process at
+//! `start`, and the container is then driven through its pid and cgroups.
 
+mod cgroups;
 mod config;
+mod create;
+mod ctl;
 mod doctor;
-mod hold;
+mod exec;
+mod helper;
 mod lifecycle;
-mod tools;
+mod process;
+mod process_plan;
+mod record;
+mod socket_path;
+mod spawn;
 mod translate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use lxcri_plugin_api::{PluginContext, PluginError, PluginInfo, capability};
 
-use crate::{config::LxcConfig, tools::Tools};
+use crate::config::LxcConfig;
 
 /// The backend.
 pub struct Lxc {
     cfg: LxcConfig,
-    tools: Tools,
+    lxcpath: PathBuf,
 }
 
 fn info() -> PluginInfo {
     PluginInfo::backend(
         "lxc",
         env!("CARGO_PKG_VERSION"),
-        "runs containers with LXC (lxc-* tools)",
+        "runs containers with LXC (lxc-start and a static helper)",
     )
     .with_capabilities(&[
         capability::LIST,
@@ -43,11 +52,7 @@ fn new_backend(ctx: &PluginContext) -> Result<Lxc, PluginError> {
         .lxcpath
         .clone()
         .unwrap_or_else(|| Path::new(ctx.root_dir.as_str()).join(".lxc"));
-    let tools = Tools {
-        dir: cfg.tools_dir.clone(),
-        lxcpath,
-    };
-    Ok(Lxc { cfg, tools })
+    Ok(Lxc { cfg, lxcpath })
 }
 
 lxcri_plugin_api::declare_plugin! {

@@ -1,313 +1,262 @@
-//! The backend operations on top of the lxc-* tools.
+//! The backend operations after create, on the container's process and cgroups.
 
-use std::{
-    os::unix::process::CommandExt,
-    path::Path,
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::io::Read;
 
 use lxcri_plugin_api::{
     BackendPlugin, Container, PluginError,
     types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry, Status},
 };
-use nix::{sys::signal::Signal, unistd::Pid};
-use oci_spec::runtime::Spec;
-use serde_json::{Value, json};
+use nix::libc;
+use serde_json::Value;
 
-use crate::{Lxc, hold, tools::pids_of, translate};
-
-fn io(what: &Path) -> impl Fn(std::io::Error) -> PluginError + '_ {
-    move |e| PluginError::backend(format!("{}: {e}", what.display()))
-}
-
-fn last_log_error(log: &Path) -> String {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .rfind(|l| l.contains("ERROR"))
-        .map(|l| l.split(" - ").last().unwrap_or(l).trim().to_string())
-        .unwrap_or_else(|| "the container did not start".into())
-}
-
-fn exit_code(dir: &Path) -> Option<i32> {
-    std::fs::read_to_string(dir.join("exit_code"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
+use crate::{
+    Lxc, cgroups, process,
+    record::{self, Dir, Record},
+    socket_path,
+};
 
 impl Lxc {
-    fn running(&self, id: &str) -> Result<(String, i32), PluginError> {
-        match self.tools.info(id)? {
-            (state, Some(pid)) if state != "STOPPED" => Ok((state, pid)),
-            _ => Err(PluginError::conflict(format!(
-                "container '{id}' is not running"
-            ))),
+    fn dir(&self, id: &str) -> Dir {
+        Dir::new(&self.lxcpath, id)
+    }
+
+    fn status(&self, dir: &Dir, r: &Record) -> Status {
+        if !process::alive(r.pid, r.start_time) {
+            Status::Stopped
+        } else if cgroups::frozen(&r.cgroups) {
+            Status::Paused
+        } else if dir.created() {
+            Status::Created
+        } else {
+            Status::Running
         }
     }
+
+    /// The record of a container whose process is alive.
+    pub(crate) fn live(&self, id: &str) -> Result<(Dir, Record, Status), PluginError> {
+        let dir = self.dir(id);
+        let r = dir.read(id)?;
+        match self.status(&dir, &r) {
+            Status::Stopped => Err(PluginError::conflict(format!(
+                "container '{id}' is not running"
+            ))),
+            status => Ok((dir, r, status)),
+        }
+    }
+}
+
+fn signal_all(r: &Record, signal: i32) -> Result<Vec<std::os::fd::OwnedFd>, PluginError> {
+    let mut fds = Vec::new();
+    if let Some(fd) = process::pidfd(r.pid, Some(r.start_time)) {
+        fds.push(fd);
+    }
+    for pid in cgroups::procs(&r.cgroups) {
+        if pid != r.pid
+            && let Some(fd) = process::pidfd(pid, None)
+        {
+            fds.push(fd);
+        }
+    }
+    for fd in &fds {
+        process::signal(fd, signal)?;
+    }
+    Ok(fds)
 }
 
 impl BackendPlugin for Lxc {
     fn create(&self, c: Container<'_>, req: CreateRequest) -> Result<BackendState, PluginError> {
-        let spec: Spec = serde_json::from_value(req.config.clone())
-            .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
-        let root = spec
-            .root()
-            .as_ref()
-            .map(|r| r.path().clone())
-            .unwrap_or_else(|| "rootfs".into());
-        let rootfs = if root.is_absolute() {
-            root
-        } else {
-            req.bundle.join(root)
-        };
-        let hold_dir = c.dir.join("hold");
-        let t = translate::translate(&spec, c.id, &rootfs, &hold_dir, &self.cfg)?;
-        for w in &t.warnings {
-            tracing::warn!("{}: {w}", c.id);
-        }
-        let dir = self.tools.container_dir(c.id);
-        if dir.join("config").exists() {
-            return Err(PluginError::already_exists(format!(
-                "LXC container '{}' exists",
-                c.id
-            )));
-        }
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        std::fs::write(dir.join("config"), t.lines.join("\n") + "\n").map_err(io(&dir))?;
-        let args = spec
-            .process()
-            .as_ref()
-            .and_then(|p| p.args().clone())
-            .unwrap_or_default();
-        hold::prepare(&hold_dir, &self.cfg.helper, &args)?;
-        let log = c.dir.join("lxc.log");
-        let tool = self
-            .tools
-            .dir
-            .as_ref()
-            .map(|d| d.join("lxc-execute"))
-            .unwrap_or_else(|| "lxc-execute".into());
-        // lxc-execute runs until the container ends and returns its exit status, which
-        // the wrapper shell records; stdio is the container's (inherited).
-        let script = r#"tool="$1"; out="$2"; shift 2; "$tool" "$@"; echo $? > "$out""#;
-        Command::new("/bin/sh")
-            .arg("-c")
-            .arg(script)
-            .arg("sh")
-            .arg(&tool)
-            .arg(c.dir.join("exit_code"))
-            .arg("-P")
-            .arg(&self.tools.lxcpath)
-            .arg("-n")
-            .arg(c.id)
-            .arg("-o")
-            .arg(&log)
-            .arg("-l")
-            .arg("WARN")
-            .arg("--quiet")
-            .args([
-                "--",
-                &format!("/{}/busybox", translate::HOLD_DIR),
-                "sh",
-                &format!("/{}/init.sh", translate::HOLD_DIR),
-            ])
-            .process_group(0)
-            .spawn()
-            .map_err(|e| crate::tools::spawn_error("lxc-execute", e))?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let (state, Some(pid)) = self.tools.info(c.id)?
-                && state == "RUNNING"
-            {
-                return Ok(BackendState {
-                    status: Status::Created,
-                    pid: Some(pid),
-                    private: Value::Null,
-                });
-            }
-            if exit_code(c.dir).is_some() || Instant::now() > deadline {
-                let why = last_log_error(&log);
-                tracing::debug!(
-                    "lxc log of '{}':\n{}",
-                    c.id,
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(PluginError::backend(format!("lxc-execute: {why}")));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::create::create(self, c, req)
     }
 
     fn start(&self, c: Container<'_>) -> Result<(), PluginError> {
-        self.running(c.id)?;
-        hold::release(&c.dir.join("hold"))
+        let (dir, _, status) = self.live(c.id)?;
+        if status != Status::Created {
+            return Err(PluginError::conflict(
+                format!("container '{}' is {status:?}, not created", c.id).to_lowercase(),
+            ));
+        }
+        let socket = dir.path(record::START_SOCKET);
+        let conn = socket_path::connect(&socket);
+        let _ = std::fs::remove_file(&socket);
+        let mut conn = conn.map_err(|e| {
+            PluginError::conflict(format!("container '{}' can no longer start: {e}", c.id))
+        })?;
+        // The helper closes the connection by exec'ing the process, or writes why not.
+        let mut why = String::new();
+        let _ = conn.read_to_string(&mut why);
+        if why.is_empty() {
+            Ok(())
+        } else {
+            Err(PluginError::backend(why))
+        }
     }
 
     fn state(&self, c: Container<'_>) -> Result<BackendState, PluginError> {
-        let (state, pid) = self.tools.info(c.id)?;
-        let started = hold::started(&c.dir.join("hold"));
-        if state == "STOPPED" && started {
-            // lxc-execute's wrapper records the exit status just after the container ends.
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while exit_code(c.dir).is_none() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-        let status = match state.as_str() {
-            "STOPPED" => Status::Stopped,
-            "FROZEN" | "FREEZING" => Status::Paused,
-            _ if !started => Status::Created,
-            _ => Status::Running,
-        };
-        let private = match exit_code(c.dir) {
-            Some(code) if status == Status::Stopped => json!({ "exit_code": code }),
-            _ => Value::Null,
-        };
+        let dir = self.dir(c.id);
+        let r = dir.read(c.id)?;
+        let status = self.status(&dir, &r);
         Ok(BackendState {
             status,
-            pid: if status == Status::Stopped { None } else { pid },
-            private,
+            pid: (status != Status::Stopped).then_some(r.pid),
+            private: Value::Null,
         })
     }
 
     fn kill(&self, c: Container<'_>, signal: i32, all: bool) -> Result<(), PluginError> {
-        let (_, init) = self.running(c.id)?;
-        let sig = Signal::try_from(signal)
-            .map_err(|_| PluginError::invalid_input(format!("signal {signal}")))?;
-        let targets = if all { pids_of(c.id) } else { vec![init] };
-        for pid in targets {
-            nix::sys::signal::kill(Pid::from_raw(pid), sig)
-                .map_err(|e| PluginError::backend(format!("kill {pid}: {e}")))?;
+        let (_, r, status) = self.live(c.id)?;
+        if all {
+            signal_all(&r, signal)?;
+        } else {
+            let fd = process::pidfd(r.pid, Some(r.start_time)).ok_or_else(|| {
+                PluginError::conflict(format!("container '{}' is not running", c.id))
+            })?;
+            process::signal(&fd, signal)?;
+        }
+        if status == Status::Paused && signal == libc::SIGKILL {
+            // A frozen task dies only once thawed (runc does the same).
+            cgroups::set_frozen(&r.cgroups, false)?;
         }
         Ok(())
     }
 
     fn delete(&self, c: Container<'_>, force: bool) -> Result<(), PluginError> {
-        let (state, _) = self.tools.info(c.id)?;
-        if state != "STOPPED" {
-            if !force {
-                return Err(PluginError::conflict(format!(
-                    "container '{}' is {}; stop it first or use --force",
-                    c.id,
-                    state.to_lowercase()
-                )));
-            }
-            if state == "FROZEN" {
-                let _ = self.tools.run("lxc-unfreeze", c.id, &[]);
-            }
-            self.tools.run("lxc-stop", c.id, &["-k"])?;
+        let dir = self.dir(c.id);
+        if !dir.0.exists() {
+            return Err(PluginError::not_found(format!(
+                "LXC container '{}' does not exist",
+                c.id
+            )));
         }
-        // Not lxc-destroy: it would delete the bundle's rootfs.
-        let dir = self.tools.container_dir(c.id);
-        std::fs::remove_dir_all(&dir).map_err(io(&dir))
+        match dir.read(c.id) {
+            Ok(r) => {
+                let status = self.status(&dir, &r);
+                if matches!(status, Status::Running | Status::Paused) && !force {
+                    return Err(PluginError::conflict(format!(
+                        "container '{}' is {}; stop it first or use --force",
+                        c.id,
+                        format!("{status:?}").to_lowercase()
+                    )));
+                }
+                if status != Status::Stopped {
+                    let fds = signal_all(&r, libc::SIGKILL)?;
+                    if status == Status::Paused {
+                        cgroups::set_frozen(&r.cgroups, false)?;
+                    }
+                    process::wait_all(&fds);
+                }
+                cgroups::remove(&r.cgroups)?;
+            }
+            // A create that failed before the record: nothing runs.
+            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => {}
+            Err(e) if force => tracing::warn!("{e}; removing what is left"),
+            Err(e) => return Err(e),
+        }
+        std::fs::remove_dir_all(&dir.0)
+            .map_err(|e| PluginError::backend(format!("{}: {e}", dir.0.display())))
     }
 
     fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
-        let Ok(entries) = std::fs::read_dir(&self.tools.lxcpath) else {
+        let Ok(entries) = std::fs::read_dir(&self.lxcpath) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for e in entries.filter_map(|e| e.ok()) {
             let id = e.file_name().to_string_lossy().into_owned();
-            if let Ok((state, pid)) = self.tools.info(&id) {
-                let status = if state == "STOPPED" {
-                    Status::Stopped
-                } else {
-                    Status::Running
-                };
-                out.push(ListEntry { id, status, pid });
+            let dir = self.dir(&id);
+            if let Ok(r) = dir.read(&id) {
+                let status = self.status(&dir, &r);
+                out.push(ListEntry {
+                    id,
+                    status,
+                    pid: (status != Status::Stopped).then_some(r.pid),
+                });
             }
         }
         Ok(out)
     }
 
     fn exec(&self, c: Container<'_>, req: ExecRequest) -> Result<ExecResult, PluginError> {
-        self.running(c.id)?;
-        let process: oci_spec::runtime::Process = serde_json::from_value(req.process.clone())
-            .map_err(|e| PluginError::invalid_input(format!("process: {e}")))?;
-        if process.terminal().unwrap_or(false) {
-            return Err(PluginError::unsupported(
-                "exec with a terminal is not supported by the lxc backend",
-            ));
-        }
-        let mut cmd = self.tools.command("lxc-attach", c.id);
-        cmd.arg("--clear-env");
-        for e in process.env().clone().unwrap_or_default() {
-            cmd.arg("-v").arg(e);
-        }
-        cmd.arg("-u")
-            .arg(process.user().uid().to_string())
-            .arg("-g")
-            .arg(process.user().gid().to_string());
-        cmd.arg("--")
-            .arg(format!("/{}/busybox", translate::HOLD_DIR))
-            .arg("sh")
-            .arg("-c")
-            .arg(r#"cd "$0" && exec "$@""#);
-        cmd.arg(process.cwd());
-        cmd.args(process.args().clone().unwrap_or_default());
-        if req.detach {
-            let child = cmd
-                .stdin(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .map_err(|e| crate::tools::spawn_error("lxc-attach", e))?;
-            return Ok(ExecResult {
-                pid: Some(child.id() as i32),
-                ..Default::default()
-            });
-        }
-        let status = cmd
-            .status()
-            .map_err(|e| crate::tools::spawn_error("lxc-attach", e))?;
-        Ok(ExecResult {
-            exit_code: Some(status.code().unwrap_or(128 + 9)),
-            ..Default::default()
-        })
+        crate::exec::exec(self, c, req)
     }
 
     fn ps(&self, c: Container<'_>) -> Result<Vec<i32>, PluginError> {
-        self.tools.info(c.id)?;
-        Ok(pids_of(c.id))
+        let r = self.dir(c.id).read(c.id)?;
+        Ok(cgroups::procs(&r.cgroups))
     }
 
     fn pause(&self, c: Container<'_>) -> Result<(), PluginError> {
-        self.running(c.id)?;
-        self.tools.run("lxc-freeze", c.id, &[]).map(|_| ())
+        let (_, r, status) = self.live(c.id)?;
+        if status != Status::Running {
+            return Err(PluginError::conflict(format!(
+                "container '{}' is not running",
+                c.id
+            )));
+        }
+        cgroups::set_frozen(&r.cgroups, true)
     }
 
     fn resume(&self, c: Container<'_>) -> Result<(), PluginError> {
-        self.tools.run("lxc-unfreeze", c.id, &[]).map(|_| ())
+        let (_, r, status) = self.live(c.id)?;
+        if status != Status::Paused {
+            return Err(PluginError::conflict(format!(
+                "container '{}' is not paused",
+                c.id
+            )));
+        }
+        cgroups::set_frozen(&r.cgroups, false)
     }
 
     fn update(&self, c: Container<'_>, resources: Value) -> Result<(), PluginError> {
-        self.running(c.id)?;
+        let (_, r, _) = self.live(c.id)?;
         let res: oci_spec::runtime::LinuxResources = serde_json::from_value(resources)
             .map_err(|e| PluginError::invalid_input(format!("resources: {e}")))?;
-        let mut set = Vec::new();
+        let cg = &r.cgroups;
+        let v1 = cgroups::v1(cg);
         if let Some(limit) = res.memory().as_ref().and_then(|m| m.limit()) {
-            set.push(("memory.limit_in_bytes", limit.to_string()));
+            cgroups::set(
+                cg,
+                "memory",
+                "memory.limit_in_bytes",
+                "memory.max",
+                &limit.to_string(),
+            )?;
         }
         if let Some(cpu) = res.cpu() {
             if let Some(s) = cpu.shares() {
-                set.push(("cpu.shares", s.to_string()));
+                let weight = (1 + (s.saturating_sub(2)) * 9999 / 262142).to_string();
+                cgroups::set(
+                    cg,
+                    "cpu",
+                    "cpu.shares",
+                    "cpu.weight",
+                    &if v1 { s.to_string() } else { weight },
+                )?;
             }
-            if let Some(q) = cpu.quota() {
-                set.push(("cpu.cfs_quota_us", q.to_string()));
+            if v1 {
+                if let Some(p) = cpu.period() {
+                    cgroups::set(cg, "cpu", "cpu.cfs_period_us", "", &p.to_string())?;
+                }
+                if let Some(q) = cpu.quota() {
+                    cgroups::set(cg, "cpu", "cpu.cfs_quota_us", "", &q.to_string())?;
+                }
+            } else if let Some(q) = cpu.quota() {
+                let period = cpu.period().unwrap_or(100_000);
+                cgroups::set(cg, "cpu", "", "cpu.max", &format!("{q} {period}"))?;
             }
-            if let Some(p) = cpu.period() {
-                set.push(("cpu.cfs_period_us", p.to_string()));
+            if let Some(cpus) = cpu.cpus() {
+                cgroups::set(cg, "cpuset", "cpuset.cpus", "cpuset.cpus", cpus)?;
+            }
+            if let Some(mems) = cpu.mems() {
+                cgroups::set(cg, "cpuset", "cpuset.mems", "cpuset.mems", mems)?;
             }
         }
         if let Some(p) = res.pids() {
-            set.push(("pids.max", p.limit().to_string()));
-        }
-        for (key, value) in set {
-            self.tools.run("lxc-cgroup", c.id, &[key, &value])?;
+            let limit = if p.limit() > 0 {
+                p.limit().to_string()
+            } else {
+                "max".into()
+            };
+            cgroups::set(cg, "pids", "pids.max", "pids.max", &limit)?;
         }
         Ok(())
     }

@@ -19,9 +19,6 @@ const LXC_MOUNTS: &[&str] = &[
     "/dev/mqueue",
 ];
 
-/// Where the hold directory appears inside the container.
-pub const HOLD_DIR: &str = ".lxcri";
-
 /// The translated config.
 pub struct Translated {
     pub lines: Vec<String>,
@@ -41,10 +38,6 @@ fn cgroup_v1() -> bool {
     !Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
 }
 
-fn cap_name(cap: &str) -> String {
-    cap.trim_start_matches("CAP_").to_ascii_lowercase()
-}
-
 fn ns_name(t: LinuxNamespaceType) -> &'static str {
     match t {
         LinuxNamespaceType::Mount => "mnt",
@@ -62,7 +55,6 @@ pub fn translate(
     spec: &Spec,
     id: &str,
     rootfs: &Path,
-    hold: &Path,
     cfg: &LxcConfig,
 ) -> Result<Translated, PluginError> {
     let mut l = Vec::new();
@@ -92,17 +84,25 @@ pub fn translate(
         l.push("lxc.rootfs.options = ro".into());
     }
     l.push("lxc.autodev = 1".into());
-    l.push("lxc.mount.auto = proc:mixed sys:ro cgroup:mixed".into());
+    l.push("lxc.mount.auto = proc:mixed sys:ro cgroup:mixed:force".into());
     l.push("lxc.console.path = none".into());
     l.push("lxc.tty.max = 0".into());
     l.push(format!("lxc.apparmor.profile = {}", cfg.apparmor_profile));
     if let Some(p) = &cfg.seccomp_profile {
         l.push(format!("lxc.seccomp.profile = {}", p.display()));
     }
-    l.push(format!(
-        "lxc.mount.entry = {} {HOLD_DIR} none bind,create=dir 0 0",
-        hold.display()
-    ));
+    // The helper (an inherited memfd) is init; it becomes the bundle's process at
+    // `start`, keeping its pid. LXC's monitor is stopped after create, and the
+    // process must survive that.
+    l.push(format!("lxc.init.cmd = {} init", crate::helper::exe_path()));
+    l.push("lxc.monitor.signal.pdeath = 0".into());
+    // A devpts instance (and /dev/ptmx) when the bundle mounts /dev/pts.
+    let devpts = spec
+        .mounts()
+        .iter()
+        .flatten()
+        .any(|m| m.destination() == Path::new("/dev/pts"));
+    l.push(format!("lxc.pty.max = {}", if devpts { 1024 } else { 0 }));
 
     let process = spec
         .process()
@@ -111,52 +111,8 @@ pub fn translate(
     if process.args().as_ref().is_none_or(|a| a.is_empty()) {
         return Err(refuse("process.args is empty"));
     }
-    if process.terminal().unwrap_or(false) {
-        return Err(refuse(
-            "process.terminal (a console socket is not supported; use crun for terminals)",
-        ));
-    }
-    for e in process.env().clone().unwrap_or_default() {
-        if e.contains('\n') {
-            return Err(refuse(format!("environment entry {e:?} holds a newline")));
-        }
-        l.push(format!("lxc.environment = {e}"));
-    }
-    l.push(format!("lxc.init.cwd = {}", process.cwd().display()));
-    l.push(format!("lxc.init.uid = {}", process.user().uid()));
-    l.push(format!("lxc.init.gid = {}", process.user().gid()));
-    if process
-        .user()
-        .additional_gids()
-        .as_ref()
-        .is_some_and(|g| !g.is_empty())
-    {
-        warnings.push("process.user.additionalGids is not supported by LXC and is ignored".into());
-    }
-    if process.no_new_privileges().unwrap_or(false) {
-        l.push("lxc.no_new_privs = 1".into());
-    }
-    if let Some(caps) = process
-        .capabilities()
-        .as_ref()
-        .and_then(|c| c.bounding().clone())
-    {
-        let list: Vec<String> = caps.iter().map(|c| cap_name(&c.to_string())).collect();
-        l.push(format!(
-            "lxc.cap.keep = {}",
-            if list.is_empty() {
-                "none".to_string()
-            } else {
-                list.join(" ")
-            }
-        ));
-    }
-    for r in process.rlimits().clone().unwrap_or_default() {
-        let name = format!("{:?}", r.typ())
-            .trim_start_matches("Rlimit")
-            .to_ascii_lowercase();
-        l.push(format!("lxc.prlimit.{name} = {}:{}", r.soft(), r.hard()));
-    }
+    // User, groups, umask, capabilities, rlimits, noNewPrivileges, cwd and env are
+    // applied by the helper (process_plan.rs), as crun's init applies them.
     if process.apparmor_profile().is_some() {
         warnings.push(
             "process.apparmorProfile is ignored; the plugin's apparmor_profile applies".into(),

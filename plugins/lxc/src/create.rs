@@ -1,0 +1,202 @@
+//! `create`: LXC sets the container up (`lxc-start -F`) with the helper as its init;
+//! the helper reports `ready` once the namespaces, mounts, cgroups and terminal exist
+//! and blocks until `start`. LXC's monitor is then stopped, so the process's parent is
+//! the caller (or its subreaper), which reaps it and reads its exit status, as with
+//! crun. From here on the container is driven through its pid and cgroups.
+
+use std::{
+    os::fd::{AsRawFd, OwnedFd},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use lxcri_plugin_api::{
+    Container, PluginError,
+    types::{BackendState, CreateRequest, Status},
+};
+use oci_spec::runtime::Spec;
+
+use crate::{
+    Lxc, cgroups,
+    ctl::{Ctl, Message},
+    helper::{self, plan::fd},
+    process, process_plan,
+    record::{self, Dir, Record},
+    socket_path, spawn, translate,
+};
+
+fn io(what: &Path) -> impl Fn(std::io::Error) -> PluginError + '_ {
+    move |e| PluginError::backend(format!("{}: {e}", what.display()))
+}
+
+/// LXC log lines that are noise on every start (Debian's build lacks lxc.seccomp keys).
+fn noise(line: &str) -> bool {
+    line.contains("Unsupported config key")
+}
+
+/// LXC's first error, without its log prefix: the cause, where later lines are
+/// consequences.
+pub fn summarise_log(log: &str) -> Option<String> {
+    log.lines()
+        .filter(|l| l.contains(" ERROR ") && !noise(l))
+        .map(|l| {
+            // "lxc-start ID TIME ERROR module - file:func:line - message"
+            let mut parts = l.splitn(3, " - ");
+            let (_, _, msg) = (parts.next(), parts.next(), parts.next());
+            msg.unwrap_or(l).trim().to_string()
+        })
+        .next()
+}
+
+fn lxc_failed(id: &str, log_file: &Path, why: Option<String>) -> PluginError {
+    let log = std::fs::read_to_string(log_file).unwrap_or_default();
+    tracing::debug!("LXC's log for '{id}':\n{log}");
+    let cause = why
+        .or_else(|| summarise_log(&log))
+        .unwrap_or_else(|| "LXC could not start the container".into());
+    PluginError::backend(format!("lxc: {cause}"))
+        .with_hint("run with --debug to have LXC's full log in the runtime log")
+}
+
+impl Lxc {
+    pub fn lxc_start(&self) -> PathBuf {
+        match &self.cfg.tools_dir {
+            Some(d) => d.join("lxc-start"),
+            None => PathBuf::from("lxc-start"),
+        }
+    }
+}
+
+pub fn create(
+    lxc: &Lxc,
+    c: Container<'_>,
+    req: CreateRequest,
+) -> Result<BackendState, PluginError> {
+    let spec: Spec = serde_json::from_value(req.config.clone())
+        .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
+    let root = spec
+        .root()
+        .as_ref()
+        .map(|r| r.path().clone())
+        .unwrap_or_else(|| "rootfs".into());
+    let rootfs = if root.is_absolute() {
+        root
+    } else {
+        req.bundle.join(root)
+    };
+    let t = translate::translate(&spec, c.id, &rootfs, &lxc.cfg)?;
+    for w in &t.warnings {
+        tracing::warn!("{}: {w}", c.id);
+    }
+    let process = spec
+        .process()
+        .as_ref()
+        .ok_or_else(|| PluginError::invalid_input("config.json has no process"))?;
+    let plan = process_plan::plan(process, req.preserve_fds)?;
+    if plan.terminal && req.console_socket.is_none() {
+        return Err(PluginError::invalid_input(
+            "process.terminal is set but no --console-socket was given",
+        ));
+    }
+
+    let dir = Dir::new(&lxc.lxcpath, c.id);
+    if dir.exists() {
+        return Err(PluginError::already_exists(format!(
+            "LXC container '{}' exists",
+            c.id
+        )));
+    }
+    std::fs::create_dir_all(&dir.0).map_err(io(&dir.0))?;
+    let config = dir.path(record::CONFIG);
+    std::fs::write(&config, t.lines.join("\n") + "\n").map_err(io(&config))?;
+
+    let console = match (&req.console_socket, plan.terminal) {
+        (Some(path), true) => Some(OwnedFd::from(socket_path::connect(path).map_err(|e| {
+            PluginError::invalid_input(format!("console socket {}: {e}", path.display()))
+        })?)),
+        _ => None,
+    };
+    let start_socket = dir.path(record::START_SOCKET);
+    let listener = OwnedFd::from(socket_path::bind(&start_socket).map_err(io(&start_socket))?);
+    let exe = helper::memfd()?;
+    let (ctl, theirs) = Ctl::pair()?;
+    ctl.send(&plan.encode())?;
+
+    let log = dir.path(record::LOG);
+    let mut cmd = Command::new(lxc.lxc_start());
+    cmd.arg("-F")
+        .arg("-P")
+        .arg(&lxc.lxcpath)
+        .arg("-n")
+        .arg(c.id)
+        .arg("-o")
+        .arg(&log)
+        .args(["-l", "WARN", "--quiet"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let stdio = spawn::stdio_copies()?;
+    let mut fds = vec![
+        (theirs.as_raw_fd(), fd::CTL),
+        (stdio[0].as_raw_fd(), fd::STDIN),
+        (stdio[1].as_raw_fd(), fd::STDOUT),
+        (stdio[2].as_raw_fd(), fd::STDERR),
+        (listener.as_raw_fd(), fd::START),
+        (exe.as_raw_fd(), fd::EXE),
+    ];
+    if let Some(console) = &console {
+        fds.push((console.as_raw_fd(), fd::CONSOLE));
+    }
+    let mut monitor = spawn::with_fds(&mut cmd, &fds, true, "lxc-start")?;
+    drop((theirs, listener, exe, console, stdio));
+
+    let ready = match ctl.recv() {
+        Ok(Some(Message::Ready(pid))) => Ok(pid),
+        Ok(Some(Message::Error(e))) => Err(PluginError::backend(e)),
+        Ok(Some(other)) => Err(PluginError::internal(format!(
+            "unexpected message from the helper: {other:?}"
+        ))),
+        Ok(None) => Err(lxc_failed(c.id, &log, None)),
+        Err(e) => Err(e),
+    };
+    // The monitor's own cgroups, to remove once it is gone.
+    let monitor_cgroups = cgroups::of_pid(monitor.id() as i32).unwrap_or_default();
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    for cg in monitor_cgroups {
+        if cg
+            .dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("lxc.monitor."))
+        {
+            let _ = cgroups::remove(&[cg]);
+        }
+    }
+    let pid = ready?;
+    let record = Record {
+        pid,
+        start_time: process::start_time(pid)
+            .ok_or_else(|| PluginError::backend("the container's process exited during create"))?,
+        cgroups: cgroups::of_pid(pid)?,
+    };
+    dir.write(&record)?;
+    Ok(BackendState {
+        status: Status::Created,
+        pid: Some(pid),
+        private: serde_json::Value::Null,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_first_real_error_is_the_summary() {
+        let log = "lxc-start c 2026 ERROR    confile - ../src/lxc/confile.c:parse_line:3190 - Unsupported config key \"lxc.seccomp\"\n\
+                   lxc-start c 2026 ERROR    conf - ../src/lxc/conf.c:mount_entry:2459 - Read-only file system - Failed to create \"/x\"\n\
+                   lxc-start c 2026 ERROR    start - ../src/lxc/start.c:__lxc_start:2107 - Failed to spawn container \"c\"\n";
+        assert_eq!(
+            super::summarise_log(log).unwrap(),
+            "Read-only file system - Failed to create \"/x\""
+        );
+    }
+}
