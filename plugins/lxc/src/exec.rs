@@ -102,7 +102,7 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let stdio = spawn::stdio_copies()?;
+    let stdio = spawn::process_stdio(plan.terminal)?;
     let mut fds = vec![
         (theirs.as_raw_fd(), fd::CTL),
         (stdio[0].as_raw_fd(), fd::STDIN),

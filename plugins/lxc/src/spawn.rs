@@ -40,10 +40,22 @@ pub fn with_fds(
     })
 }
 
-/// Copies of this process's stdin, stdout and stderr (close-on-exec): std points a
-/// child's 0/1/2 elsewhere before `pre_exec` runs, so the originals must be mapped
-/// from copies.
-pub fn stdio_copies() -> Result<[OwnedFd; 3], PluginError> {
+/// The process's stdio: copies of this process's stdin, stdout and stderr
+/// (close-on-exec; std points a child's 0/1/2 elsewhere before `pre_exec` runs), or
+/// /dev/null when the process gets a terminal: the caller's stdio is then its own
+/// (containerd reads create's output until EOF), not the container's.
+pub fn process_stdio(terminal: bool) -> Result<[OwnedFd; 3], PluginError> {
+    if terminal {
+        let null = || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .map(OwnedFd::from)
+                .map_err(|e| PluginError::internal(format!("/dev/null: {e}")))
+        };
+        return Ok([null()?, null()?, null()?]);
+    }
     let copy = |fd: RawFd| {
         nix::fcntl::fcntl(
             unsafe { BorrowedFd::borrow_raw(fd) },

@@ -1,24 +1,27 @@
-//! The host driven by a real client: containerd's `ctr` with `--runc-binary`.
+//! The host driven by a real client, containerd's `ctr` with `--runc-binary`: one
+//! scenario, run on every local backend.
 
-use std::os::unix::fs::PermissionsExt;
+use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 use lxcri_test_support::{
-    Host,
+    Host, Run,
     containerd::{Containerd, busybox_image},
+    host::run_with_files,
     suite::wait_until,
 };
 
-/// The script containerd runs as its runc: our binary with the test's plugins and config.
+/// The script containerd runs as its runc: our binary with the test's plugins, config
+/// and backend.
 fn runtime_wrapper(host: &Host) -> std::path::PathBuf {
-    let config = host.scratch().join("config.toml");
     let path = host.scratch().join("lxcri-runtime.sh");
+    let extra: Vec<String> = host.extra_args.iter().map(|a| format!("'{a}'")).collect();
     std::fs::write(
         &path,
         format!(
-            "#!/bin/sh\nexport PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=\nexec {} --plugin-dir {} --config {} \"$@\"\n",
+            "#!/bin/sh\nexport PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=\nexec {} --plugin-dir {} {} \"$@\"\n",
             host.bin.display(),
             host.plugin_dir.display(),
-            config.display()
+            extra.join(" "),
         ),
     )
     .unwrap();
@@ -36,57 +39,86 @@ fn task_status(ctd: &Containerd, id: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn ctr_runs_containers_through_the_host() {
-    let host = Host::crun();
-    let runtime = runtime_wrapper(&host);
-    let runtime = runtime.to_str().unwrap();
+/// `ctr ARGS` with a terminal on its stdin (util-linux `script` provides the pty).
+fn ctr_with_tty(ctd: &Containerd, args: &[&str]) -> Run {
+    let line: Vec<String> = std::iter::once("ctr".to_string())
+        .chain(["-a".into(), ctd.socket.display().to_string()])
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect();
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+    run_with_files(cmd)
+}
+
+struct Ctr<'a> {
+    ctd: &'a Containerd,
+    runtime: String,
+    runc_root: String,
+}
+
+const IMAGE: &str = "docker.io/library/bb:latest";
+
+impl Ctr<'_> {
+    /// `ctr run [flags] --runc-binary … IMAGE ID ARGS…`.
+    fn run(&self, flags: &[&str], id: &str, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = vec!["run"];
+        all.extend(flags);
+        all.extend([
+            "--runc-binary",
+            &self.runtime,
+            "--runc-root",
+            &self.runc_root,
+            IMAGE,
+            id,
+        ]);
+        all.extend(args);
+        if flags.contains(&"-t") {
+            ctr_with_tty(self.ctd, &all)
+        } else {
+            self.ctd.ctr(all)
+        }
+    }
+}
+
+fn ctr_drives(host: &Host, backend: &str) {
+    let runtime = runtime_wrapper(host);
     let ctd_dir = host.scratch().join("containerd");
     std::fs::create_dir_all(&ctd_dir).unwrap();
     let tarball = busybox_image(&ctd_dir);
     let ctd = Containerd::start(&ctd_dir);
     let runc_root = host.scratch().join("runc-root");
-    let runc_root = runc_root.to_str().unwrap();
     ctd.ctr(["images", "import", tarball.to_str().unwrap()])
         .ok();
-    let image = "docker.io/library/bb:latest";
+    let ctr = Ctr {
+        ctd: &ctd,
+        runtime: runtime.display().to_string(),
+        runc_root: runc_root.display().to_string(),
+    };
 
     // run --rm: output and exit status pass through.
-    let run = ctd.ctr([
-        "run",
-        "--rm",
-        "--runc-binary",
-        runtime,
-        "--runc-root",
-        runc_root,
-        image,
+    let run = ctr.run(
+        &["--rm"],
         "once",
-        "sh",
-        "-c",
-        "echo hello-from-ctr; exit 7",
-    ]);
+        &["sh", "-c", "echo hello-from-ctr; exit 7"],
+    );
     assert_eq!(run.code, 7, "{run:?}");
     assert!(run.stdout.contains("hello-from-ctr"), "{run:?}");
 
-    // A detached task: exec, ps, pause/resume, kill, delete.
-    ctd.ctr([
-        "run",
-        "-d",
-        "--runc-binary",
-        runtime,
-        "--runc-root",
-        runc_root,
-        image,
-        "long",
-        "sleep",
-        "1000",
-    ])
-    .ok();
+    // run -t: the process has a terminal of its own.
+    let tty = ctr.run(&["--rm", "-t"], "tty", &["sh", "-c", "tty; exit 5"]);
+    assert_eq!(tty.code, 5, "{tty:?}");
+    assert!(tty.stdout.contains("/dev/pts/"), "{tty:?}");
+
+    // A detached task: exec (plain and -t), ps, pause/resume, kill, delete.
+    ctr.run(&["-d"], "long", &["sleep", "1000"]).ok();
     assert_eq!(task_status(&ctd, "long"), "RUNNING");
-    let state_dir = std::path::Path::new(runc_root).join("default/long");
+    let state_dir = runc_root.join("default/long");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state_dir.join("state.json")).unwrap()).unwrap();
-    assert_eq!(state["backend"], "crun", "served through our host: {state}");
+    assert_eq!(
+        state["backend"], backend,
+        "served through our host: {state}"
+    );
 
     let exec = ctd.ctr([
         "task",
@@ -96,10 +128,26 @@ fn ctr_runs_containers_through_the_host() {
         "long",
         "sh",
         "-c",
-        "echo exec-ok",
+        "echo exec-ok; exit 4",
     ]);
-    assert_eq!(exec.code, 0, "{exec:?}");
+    assert_eq!(exec.code, 4, "{exec:?}");
     assert!(exec.stdout.contains("exec-ok"), "{exec:?}");
+    let exec_tty = ctr_with_tty(
+        &ctd,
+        &[
+            "task",
+            "exec",
+            "-t",
+            "--exec-id",
+            "e2",
+            "long",
+            "sh",
+            "-c",
+            "tty",
+        ],
+    );
+    assert_eq!(exec_tty.code, 0, "{exec_tty:?}");
+    assert!(exec_tty.stdout.contains("/dev/pts/"), "{exec_tty:?}");
     let ps = ctd.ctr(["task", "ps", "long"]).ok();
     assert!(ps.stdout.lines().count() >= 2, "{ps:?}");
     ctd.ctr(["task", "pause", "long"]).ok();
@@ -114,25 +162,51 @@ fn ctr_runs_containers_through_the_host() {
     ctd.ctr(["container", "delete", "long"]).ok();
     assert!(!state_dir.exists(), "state removed");
 
+    // The default signal reaches the process's own handler; its status comes back.
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            ctr.run(
+                &["--rm"],
+                "trap",
+                &[
+                    "sh",
+                    "-c",
+                    "trap 'echo got-term; exit 42' TERM; echo armed; while :; do sleep 0.05; done",
+                ],
+            )
+        });
+        wait_until("the trapping task to run", || {
+            task_status(&ctd, "trap") == "RUNNING"
+        });
+        // The trap is set once the shell printed; ps shows the loop's sleep then.
+        wait_until("the trap to be armed", || {
+            ctd.ctr(["task", "ps", "trap"]).stdout.lines().count() >= 3
+        });
+        ctd.ctr(["task", "kill", "trap"]).ok();
+        let run = waiter.join().unwrap();
+        assert_eq!(run.code, 42, "{run:?}");
+        assert!(run.stdout.contains("got-term"), "{run:?}");
+    });
+
     // A create error reaches the user with the backend's message.
-    let bad = ctd.ctr([
-        "run",
-        "--rm",
-        "--runc-binary",
-        runtime,
-        "--runc-root",
-        runc_root,
-        image,
-        "bad",
-        "/bin/nonexistent",
-    ]);
+    let bad = ctr.run(&["--rm"], "bad", &["/bin/nonexistent"]);
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("nonexistent"), "{bad:?}");
-    let left: Vec<_> = std::fs::read_dir(std::path::Path::new(runc_root).join("default"))
+    let left: Vec<_> = std::fs::read_dir(Path::new(&runc_root).join("default"))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())
         .filter(|n| !n.to_string_lossy().starts_with('.'))
         .collect();
     assert!(left.is_empty(), "leftover containers: {left:?}");
+}
+
+#[test]
+fn ctr_drives_crun() {
+    ctr_drives(&Host::crun(), "crun");
+}
+
+#[test]
+fn ctr_drives_lxc() {
+    ctr_drives(&Host::lxc(), "lxc");
 }
