@@ -2,7 +2,8 @@
 # Installs what the demo and the tests need (Debian packages), once. Idempotent.
 set -euo pipefail
 
-packages=(crun runc busybox-static containerd skopeo umoci lxc zfs-fuse hyperfine zstd)
+packages=(crun runc busybox-static containerd skopeo umoci lxc zfs-fuse hyperfine zstd
+          podman conmon uidmap debootstrap libseccomp-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,12 @@ use std::{env, path::PathBuf, process::Command};
 
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("lxcri-init");
-    for f in ["init/main.rs", "init/plan.rs", "init/sys.rs"] {
+    for f in [
+        "init/main.rs",
+        "init/plan.rs",
+        "init/setup.rs",
+        "init/sys.rs",
+    ] {
         println!("cargo:rerun-if-changed={f}");
     }
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());

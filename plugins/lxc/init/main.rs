@@ -11,6 +11,7 @@
 #![allow(dead_code)] // plan.rs is shared with the plugin, which encodes
 
 mod plan;
+mod setup;
 mod sys;
 
 use std::{
@@ -49,6 +50,16 @@ fn report(msg: &str) {
 
 fn fail(msg: String) -> i32 {
     report(&format!("error: {msg}"));
+    1
+}
+
+/// Init's failure: reported, then held until the plugin closes the socket, so the
+/// plugin can still find the cgroups LXC made for it.
+fn fail_init(msg: String) -> i32 {
+    report(&format!("error: {msg}"));
+    let mut ctl = unsafe { File::from_raw_fd(fd::CTL) };
+    let mut buf = [0u8; 64];
+    while matches!(ctl.read(&mut buf), Ok(n) if n > 0) {}
     1
 }
 
@@ -273,12 +284,14 @@ fn become_process(plan: &Plan, stdio: [c_int; 3], exe: &std::path::Path) -> Stri
 fn init() -> i32 {
     let plan = match read_plan() {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => return fail_init(e),
     };
-    let prepared = stdio(&plan).and_then(|s| resolve(&plan).map(|exe| (s, exe)));
+    let prepared = setup::apply(&plan.setup)
+        .and_then(|()| stdio(&plan))
+        .and_then(|s| resolve(&plan).map(|exe| (s, exe)));
     let (stdio, exe) = match prepared {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => return fail_init(e),
     };
     report("ready");
     unsafe { sys::close(fd::CTL) };

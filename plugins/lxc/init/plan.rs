@@ -39,6 +39,37 @@ pub struct Caps {
     pub ambient: Option<u64>,
 }
 
+/// A device node the helper creates in the container's /dev.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub path: String,
+    /// `c`, `b`, `u` (= `c`) or `p`.
+    pub kind: u8,
+    pub major: u64,
+    pub minor: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Container setup LXC does not do as the runtime spec says; init does it as root in
+/// the container, after LXC's mounts and before `ready`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Setup {
+    /// Device nodes (crun's defaults and `linux.devices`); existing ones are kept.
+    pub devices: Vec<Device>,
+    /// (link, target): /dev/fd, /dev/stdin…, /dev/ptmx.
+    pub symlinks: Vec<(String, String)>,
+    /// `linux.sysctl`: (key, value).
+    pub sysctl: Vec<(String, String)>,
+    pub masked: Vec<String>,
+    pub readonly: Vec<String>,
+    /// `linux.rootfsPropagation` as MS_* flags (0: leave).
+    pub propagation: u64,
+    /// `root.readonly`: remount / read-only last.
+    pub readonly_root: bool,
+}
+
 /// The process the helper becomes (init) or starts (exec).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
@@ -64,6 +95,8 @@ pub struct Plan {
     pub seccomp: Vec<u8>,
     /// Exec: return once the process runs; its pid goes to the plugin.
     pub detach: bool,
+    /// Init only.
+    pub setup: Setup,
 }
 
 mod tag {
@@ -88,6 +121,26 @@ mod tag {
     pub const NAMESPACE: u8 = 19;
     pub const SECCOMP: u8 = 20;
     pub const DETACH: u8 = 21;
+    pub const DEVICE: u8 = 22;
+    pub const SYMLINK: u8 = 23;
+    pub const SYSCTL: u8 = 24;
+    pub const MASKED: u8 = 25;
+    pub const READONLY: u8 = 26;
+    pub const PROPAGATION: u8 = 27;
+    pub const READONLY_ROOT: u8 = 28;
+}
+
+/// Two strings in one record, split at the first NUL.
+fn pair(a: &str, b: &str) -> Vec<u8> {
+    let mut v = a.as_bytes().to_vec();
+    v.push(0);
+    v.extend_from_slice(b.as_bytes());
+    v
+}
+
+fn unpair(v: &[u8]) -> Result<(String, String), String> {
+    let at = v.iter().position(|b| *b == 0).ok_or("bad pair")?;
+    Ok((text(&v[..at])?, text(&v[at + 1..])?))
 }
 
 fn put(out: &mut Vec<u8>, t: u8, bytes: &[u8]) {
@@ -165,6 +218,34 @@ impl Plan {
             put(&mut o, tag::SECCOMP, &self.seccomp);
         }
         put_flag(&mut o, tag::DETACH, self.detach);
+        let st = &self.setup;
+        for d in &st.devices {
+            let mut b = vec![d.kind];
+            for n in [d.major, d.minor] {
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+            for n in [d.mode, d.uid, d.gid] {
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+            b.extend_from_slice(d.path.as_bytes());
+            put(&mut o, tag::DEVICE, &b);
+        }
+        for (link, target) in &st.symlinks {
+            put(&mut o, tag::SYMLINK, &pair(link, target));
+        }
+        for (k, v) in &st.sysctl {
+            put(&mut o, tag::SYSCTL, &pair(k, v));
+        }
+        for p in &st.masked {
+            put(&mut o, tag::MASKED, p.as_bytes());
+        }
+        for p in &st.readonly {
+            put(&mut o, tag::READONLY, p.as_bytes());
+        }
+        if st.propagation != 0 {
+            put(&mut o, tag::PROPAGATION, &st.propagation.to_le_bytes());
+        }
+        put_flag(&mut o, tag::READONLY_ROOT, st.readonly_root);
         o
     }
 
@@ -209,6 +290,26 @@ impl Plan {
                 tag::NAMESPACE => p.namespaces.push(u32_of(v)?),
                 tag::SECCOMP => p.seccomp = v.to_vec(),
                 tag::DETACH => p.detach = true,
+                tag::DEVICE => {
+                    if v.len() < 29 {
+                        return Err("bad device".into());
+                    }
+                    p.setup.devices.push(Device {
+                        kind: v[0],
+                        major: u64_of(&v[1..9])?,
+                        minor: u64_of(&v[9..17])?,
+                        mode: u32_of(&v[17..21])?,
+                        uid: u32_of(&v[21..25])?,
+                        gid: u32_of(&v[25..29])?,
+                        path: text(&v[29..])?,
+                    });
+                }
+                tag::SYMLINK => p.setup.symlinks.push(unpair(v)?),
+                tag::SYSCTL => p.setup.sysctl.push(unpair(v)?),
+                tag::MASKED => p.setup.masked.push(text(v)?),
+                tag::READONLY => p.setup.readonly.push(text(v)?),
+                tag::PROPAGATION => p.setup.propagation = u64_of(v)?,
+                tag::READONLY_ROOT => p.setup.readonly_root = true,
                 other => return Err(format!("unknown plan record {other}")),
             }
         }

@@ -24,6 +24,93 @@ unsafe extern "C" {
     pub fn syscall(n: c_long, ...) -> c_long;
     pub fn sendmsg(fd: c_int, msg: *const MsgHdr, flags: c_int) -> isize;
     pub fn open(path: *const c_char, flags: c_int, ...) -> c_int;
+    pub fn mknod(path: *const c_char, mode: u32, dev: u64) -> c_int;
+    pub fn mount(
+        src: *const c_char,
+        target: *const c_char,
+        fstype: *const c_char,
+        flags: u64,
+        data: *const c_void,
+    ) -> c_int;
+    pub fn statvfs(path: *const c_char, buf: *mut StatVfs) -> c_int;
+}
+
+/// `struct statvfs` (64-bit glibc).
+#[repr(C)]
+#[derive(Default)]
+pub struct StatVfs {
+    pub bsize: u64,
+    pub frsize: u64,
+    pub blocks: u64,
+    pub bfree: u64,
+    pub bavail: u64,
+    pub files: u64,
+    pub ffree: u64,
+    pub favail: u64,
+    pub fsid: u64,
+    pub flag: u64,
+    pub namemax: u64,
+    pub spare: [i32; 6],
+}
+
+pub const MS_RDONLY: u64 = 1;
+pub const MS_NOSUID: u64 = 2;
+pub const MS_NODEV: u64 = 4;
+pub const MS_NOEXEC: u64 = 8;
+pub const MS_REMOUNT: u64 = 32;
+pub const MS_NOATIME: u64 = 1024;
+pub const MS_NODIRATIME: u64 = 2048;
+pub const MS_BIND: u64 = 4096;
+pub const MS_REC: u64 = 16384;
+pub const MS_RELATIME: u64 = 1 << 21;
+pub const S_IFCHR: u32 = 0o020000;
+pub const S_IFBLK: u32 = 0o060000;
+pub const S_IFIFO: u32 = 0o010000;
+
+pub fn makedev(major: u64, minor: u64) -> u64 {
+    ((major & 0xfffff000) << 32)
+        | ((major & 0xfff) << 8)
+        | ((minor & 0xffffff00) << 12)
+        | (minor & 0xff)
+}
+
+/// `mount(2)` with Rust strings (`None`: NULL).
+pub fn mount_(
+    src: Option<&str>,
+    target: &str,
+    fstype: Option<&str>,
+    flags: u64,
+    data: Option<&str>,
+) -> Result<(), String> {
+    let c = |s: Option<&str>| s.map(cstr).transpose();
+    let (src_c, fs_c, data_c) = (c(src)?, c(fstype)?, c(data)?);
+    let target_c = cstr(target)?;
+    let p = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+    let ret = unsafe {
+        mount(
+            p(&src_c),
+            target_c.as_ptr(),
+            p(&fs_c),
+            flags,
+            p(&data_c).cast(),
+        )
+    };
+    check(ret, &format!("mounting {target}")).map(|_| ())
+}
+
+/// The MS_* flags a remount of `path` must keep (those a user namespace locks).
+pub fn mount_flags(path: &str) -> u64 {
+    let mut st = StatVfs::default();
+    let Ok(c) = cstr(path) else { return 0 };
+    if unsafe { statvfs(c.as_ptr(), &mut st) } < 0 {
+        return 0;
+    }
+    // ST_* bits match MS_* except relatime (ST_RELATIME is 4096).
+    let mut flags = st.flag & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+    if st.flag & 4096 != 0 {
+        flags |= MS_RELATIME;
+    }
+    flags
 }
 
 pub const O_RDWR: c_int = 0o2;

@@ -200,6 +200,15 @@ pub fn set(
     std::fs::write(&file, value).map_err(io(&file))
 }
 
+/// Removes `rel` (relative to each hierarchy's root) wherever it is an empty cgroup:
+/// a monitor cgroup left by a crash would make LXC refuse the next container on the
+/// same path.
+pub fn remove_stale(rel: &str) {
+    for (_, mount) in mounts() {
+        let _ = std::fs::remove_dir(mount.join(rel));
+    }
+}
+
 /// Removes the container's cgroup directories (deepest first); a cgroup that still has
 /// members is an error.
 pub fn remove(cgroups: &[Cgroup]) -> Result<(), PluginError> {

@@ -54,7 +54,7 @@ fn lxc_failed(id: &str, log_file: &Path, why: Option<String>) -> PluginError {
     let cause = why
         .or_else(|| summarise_log(&log))
         .unwrap_or_else(|| "LXC could not start the container".into());
-    PluginError::backend(format!("lxc: {cause}"))
+    PluginError::backend(cause)
         .with_hint("run with --debug to have LXC's full log in the runtime log")
 }
 
@@ -92,7 +92,11 @@ pub fn create(
         .process()
         .as_ref()
         .ok_or_else(|| PluginError::invalid_input("config.json has no process"))?;
-    let plan = process_plan::plan(process, req.preserve_fds)?;
+    let mut plan = process_plan::plan(process, req.preserve_fds)?;
+    plan.setup = t.setup.clone();
+    if let Some(s) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+        plan.seccomp = crate::seccomp::compile(s)?;
+    }
     if plan.terminal && req.console_socket.is_none() {
         return Err(PluginError::invalid_input(
             "process.terminal is set but no --console-socket was given",
@@ -109,7 +113,19 @@ pub fn create(
     std::fs::create_dir_all(&dir.0).map_err(io(&dir.0))?;
     let config = dir.path(record::CONFIG);
     std::fs::write(&config, t.lines.join("\n") + "\n").map_err(io(&config))?;
+    if !plan.seccomp.is_empty() {
+        let filter = dir.path(record::SECCOMP);
+        std::fs::write(&filter, &plan.seccomp).map_err(io(&filter))?;
+    }
 
+    // LXC wants both cgroups to be new; empty ones left by a crash (or by another
+    // runtime) go, a populated one makes LXC refuse.
+    for stale in [&t.container_cgroup, &t.monitor_cgroup]
+        .into_iter()
+        .flatten()
+    {
+        cgroups::remove_stale(stale);
+    }
     let console = match (&req.console_socket, plan.terminal) {
         (Some(path), true) => Some(OwnedFd::from(socket_path::connect(path).map_err(|e| {
             PluginError::invalid_input(format!("console socket {}: {e}", path.display()))
@@ -152,7 +168,18 @@ pub fn create(
 
     let ready = match ctl.recv() {
         Ok(Some(Message::Ready(pid))) => Ok(pid),
-        Ok(Some(Message::Error(e))) => Err(PluginError::backend(e)),
+        Ok(Some(Message::Error(e, pid))) => {
+            // Init waits until we close the socket: its cgroups are still there.
+            let made = pid.map(|p| (process::pidfd(p, None), cgroups::of_pid(p)));
+            drop(ctl);
+            if let Some((fd, Ok(made))) = made {
+                process::wait_all(&fd.into_iter().collect::<Vec<_>>());
+                if let Err(e) = cgroups::remove(&made) {
+                    tracing::warn!("{e}");
+                }
+            }
+            Err(PluginError::backend(e))
+        }
         Ok(Some(other)) => Err(PluginError::internal(format!(
             "unexpected message from the helper: {other:?}"
         ))),
@@ -164,11 +191,10 @@ pub fn create(
     let _ = monitor.kill();
     let _ = monitor.wait();
     for cg in monitor_cgroups {
-        if cg
-            .dir
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("lxc.monitor."))
-        {
+        if cg.dir.file_name().is_some_and(|n| {
+            let n = n.to_string_lossy();
+            n.starts_with("lxc.monitor.") || n.ends_with(".lxc-monitor")
+        }) {
             let _ = cgroups::remove(&[cg]);
         }
     }

@@ -17,7 +17,9 @@ pub enum Message {
     Ready(i32),
     /// Exec: the new process's host pid.
     Pid(i32),
-    Error(String),
+    /// What went wrong, and the sender's pid (init waits for us to close the socket
+    /// before it exits, so its cgroups can still be found).
+    Error(String, Option<i32>),
 }
 
 pub struct Ctl {
@@ -71,6 +73,8 @@ impl Ctl {
                     break (msg.bytes, pid);
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
+                // The helper's end closed with our plan unread: it never ran.
+                Err(nix::errno::Errno::ECONNRESET) => return Ok(None),
                 Err(e) => return Err(internal("reading from the helper", e)),
             }
         };
@@ -83,7 +87,10 @@ impl Ctl {
         } else if let Some(p) = text.strip_prefix("pid ") {
             Message::Pid(p.trim().parse().map_err(|e| internal("helper pid", e))?)
         } else {
-            Message::Error(text.strip_prefix("error: ").unwrap_or(&text).to_string())
+            Message::Error(
+                text.strip_prefix("error: ").unwrap_or(&text).to_string(),
+                pid,
+            )
         }))
     }
 }

@@ -73,6 +73,13 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
         ));
     }
     plan.detach = req.detach;
+    // An exec'd process is confined like init (runc and crun apply the bundle's
+    // profile to it).
+    let filter = crate::record::Dir::new(&lxc.lxcpath, c.id).path(crate::record::SECCOMP);
+    if filter.exists() {
+        plan.seccomp = std::fs::read(&filter)
+            .map_err(|e| PluginError::backend(format!("{}: {e}", filter.display())))?;
+    }
     plan.cgroup_procs = cgroups::procs_files(&r.cgroups)
         .iter()
         .map(|p| p.display().to_string())
@@ -124,7 +131,7 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
     loop {
         match ctl.recv() {
             Ok(Some(Message::Pid(p))) => pid = Some(p),
-            Ok(Some(Message::Error(e))) => error = Some(e),
+            Ok(Some(Message::Error(e, _))) => error = Some(e),
             Ok(Some(Message::Ready(_))) => {}
             Ok(None) => break,
             Err(e) => {

@@ -14,6 +14,7 @@ mod lifecycle;
 mod process;
 mod process_plan;
 mod record;
+mod seccomp;
 mod socket_path;
 mod spawn;
 mod translate;

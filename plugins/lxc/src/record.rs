@@ -13,6 +13,8 @@ pub const RECORD: &str = "lxcri.json";
 pub const START_SOCKET: &str = "start.sock";
 pub const CONFIG: &str = "config";
 pub const LOG: &str = "lxc.log";
+/// The compiled seccomp filter, for exec.
+pub const SECCOMP: &str = "seccomp.bpf";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {

@@ -41,8 +41,14 @@ fn task_status(ctd: &Containerd, id: &str) -> String {
 
 /// `ctr ARGS` with a terminal on its stdin (util-linux `script` provides the pty).
 fn ctr_with_tty(ctd: &Containerd, args: &[&str]) -> Run {
+    let ns = ctd.namespace.clone().unwrap_or_else(|| "default".into());
     let line: Vec<String> = std::iter::once("ctr".to_string())
-        .chain(["-a".into(), ctd.socket.display().to_string()])
+        .chain([
+            "-a".into(),
+            ctd.socket.display().to_string(),
+            "-n".into(),
+            ns,
+        ])
         .chain(args.iter().map(|a| format!("'{a}'")))
         .collect();
     let mut cmd = Command::new("script");
@@ -85,7 +91,8 @@ fn ctr_drives(host: &Host, backend: &str) {
     let ctd_dir = host.scratch().join("containerd");
     std::fs::create_dir_all(&ctd_dir).unwrap();
     let tarball = busybox_image(&ctd_dir);
-    let ctd = Containerd::start(&ctd_dir);
+    let mut ctd = Containerd::start(&ctd_dir);
+    ctd.namespace = Some(backend.to_string());
     let runc_root = host.scratch().join("runc-root");
     ctd.ctr(["images", "import", tarball.to_str().unwrap()])
         .ok();
@@ -112,7 +119,7 @@ fn ctr_drives(host: &Host, backend: &str) {
     // A detached task: exec (plain and -t), ps, pause/resume, kill, delete.
     ctr.run(&["-d"], "long", &["sleep", "1000"]).ok();
     assert_eq!(task_status(&ctd, "long"), "RUNNING");
-    let state_dir = runc_root.join("default/long");
+    let state_dir = runc_root.join(backend).join("long");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state_dir.join("state.json")).unwrap()).unwrap();
     assert_eq!(
@@ -192,7 +199,7 @@ fn ctr_drives(host: &Host, backend: &str) {
     let bad = ctr.run(&["--rm"], "bad", &["/bin/nonexistent"]);
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("nonexistent"), "{bad:?}");
-    let left: Vec<_> = std::fs::read_dir(Path::new(&runc_root).join("default"))
+    let left: Vec<_> = std::fs::read_dir(Path::new(&runc_root).join(backend))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())

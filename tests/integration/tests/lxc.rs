@@ -40,6 +40,10 @@ fn env_cwd_hostname_bind_mount_memory_and_uid_are_visible_inside() {
                 "destination": "/data", "type": "bind", "source": shared, "options": ["rbind", "ro"]
             }));
             c["linux"]["resources"] = serde_json::json!({"memory": {"limit": 67108864}});
+            c["mounts"].as_array_mut().unwrap().push(serde_json::json!({
+                "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]
+            }));
+            c["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "cgroup"}));
         })
         .write();
     let run = host
@@ -58,7 +62,7 @@ fn env_cwd_hostname_bind_mount_memory_and_uid_are_visible_inside() {
 }
 
 #[test]
-fn unsupported_settings_are_refused_or_warned_about() {
+fn unsupported_settings_and_bad_versions_are_refused() {
     let host = Host::lxc();
     let hooks = host
         .bundle("hooks", &["true"])
@@ -71,22 +75,14 @@ fn unsupported_settings_are_refused_or_warned_about() {
     assert!(run.stderr.contains("OCI hooks"), "{run:?}");
     assert!(!host.root.join("h1").exists());
 
-    let seccomp = host
-        .bundle("seccomp", &["true"])
-        .with(|c| c["linux"]["seccomp"] = serde_json::json!({"defaultAction": "SCMP_ACT_ALLOW"}))
+    let version = host
+        .bundle("banana", &["true"])
+        .with(|c| c["ociVersion"] = "banana".into())
         .write();
-    let log = host.scratch().join("log.json");
-    host.run([
-        "--log",
-        log.to_str().unwrap(),
-        "--log-format",
-        "json",
-        "run",
-        "--bundle",
-        seccomp.to_str().unwrap(),
-        "s1",
-    ])
-    .ok();
-    let log = std::fs::read_to_string(log).unwrap();
-    assert!(log.contains("linux.seccomp is not translated"), "{log}");
+    let run = host
+        .run(["create", "--bundle", version.to_str().unwrap(), "v1"])
+        .failed();
+    assert_eq!(run.error_lines().len(), 1, "{run:?}");
+    assert!(run.stderr.contains("ociVersion"), "{run:?}");
+    assert!(!host.root.join("v1").exists());
 }

@@ -11,6 +11,9 @@ use crate::{Run, host::run_with_files, suite::wait_until};
 /// A running containerd, stopped on drop.
 pub struct Containerd {
     pub socket: PathBuf,
+    /// containerd namespace for `ctr` (`default` when unset); it names the cgroup
+    /// parent, so tests of two backends in parallel do not share cgroups.
+    pub namespace: Option<String>,
     child: Child,
 }
 
@@ -45,7 +48,11 @@ impl Containerd {
             .stderr(log)
             .spawn()
             .expect("start containerd (install the containerd package)");
-        let daemon = Self { socket, child };
+        let daemon = Self {
+            socket,
+            namespace: None,
+            child,
+        };
         wait_until("containerd to answer", || daemon.ctr(["version"]).code == 0);
         daemon
     }
@@ -57,7 +64,11 @@ impl Containerd {
         S: AsRef<std::ffi::OsStr>,
     {
         let mut cmd = Command::new("ctr");
-        cmd.arg("-a").arg(&self.socket).args(args);
+        cmd.arg("-a").arg(&self.socket);
+        if let Some(ns) = &self.namespace {
+            cmd.arg("-n").arg(ns);
+        }
+        cmd.args(args);
         run_with_files(cmd)
     }
 }

@@ -3,6 +3,7 @@
 //! fixture plugins.
 
 pub mod bundle;
+pub mod conformance;
 pub mod containerd;
 pub mod crun;
 pub mod host;
