@@ -144,6 +144,31 @@ fn cap_set(mask: u64) -> [u32; 2] {
     [mask as u32, (mask >> 32) as u32]
 }
 
+/// Loads the seccomp filter. Without noNewPrivileges the kernel demands
+/// CAP_SYS_ADMIN, so it is loaded before the capabilities drop (runc's order);
+/// with it, last.
+fn load_seccomp(plan: &Plan) -> Result<(), String> {
+    if !plan.seccomp.is_empty() {
+        let prog = sys::SockFprog {
+            len: (plan.seccomp.len() / 8) as u16,
+            filter: plan.seccomp.as_ptr(),
+        };
+        sys::check(
+            unsafe {
+                sys::prctl(
+                    sys::PR_SET_SECCOMP,
+                    sys::SECCOMP_MODE_FILTER,
+                    &prog as *const _ as u64,
+                    0,
+                    0,
+                )
+            },
+            "loading the seccomp filter",
+        )?;
+    }
+    Ok(())
+}
+
 /// Credentials, limits and confinement, in crun's order; the last step before exec.
 fn finalize(plan: &Plan) -> Result<(), String> {
     if let Some(adj) = plan.oom_score_adj {
@@ -159,6 +184,9 @@ fn finalize(plan: &Plan) -> Result<(), String> {
     }
     if let Some(mask) = plan.umask {
         unsafe { sys::umask(mask) };
+    }
+    if !plan.no_new_privs {
+        load_seccomp(plan)?;
     }
     if let Some(bounding) = plan.caps.bounding {
         for cap in 0..=sys::CAP_LAST {
@@ -216,23 +244,8 @@ fn finalize(plan: &Plan) -> Result<(), String> {
     let cwd = if plan.cwd.is_empty() { "/" } else { &plan.cwd };
     std::env::set_current_dir(cwd)
         .map_err(|e| format!("chdir to cwd (\"{cwd}\") set in config.json failed: {e}"))?;
-    if !plan.seccomp.is_empty() {
-        let prog = sys::SockFprog {
-            len: (plan.seccomp.len() / 8) as u16,
-            filter: plan.seccomp.as_ptr(),
-        };
-        sys::check(
-            unsafe {
-                sys::prctl(
-                    sys::PR_SET_SECCOMP,
-                    sys::SECCOMP_MODE_FILTER,
-                    &prog as *const _ as u64,
-                    0,
-                    0,
-                )
-            },
-            "loading the seccomp filter",
-        )?;
+    if plan.no_new_privs {
+        load_seccomp(plan)?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The host driven by a real client, containerd's `ctr` with `--runc-binary`: one
 //! scenario, run on every local backend.
 
-use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
+use std::{path::Path, process::Command};
 
 use lxcri_test_support::{
     Host, Run,
@@ -9,25 +9,6 @@ use lxcri_test_support::{
     host::run_with_files,
     suite::wait_until,
 };
-
-/// The script containerd runs as its runc: our binary with the test's plugins, config
-/// and backend.
-fn runtime_wrapper(host: &Host) -> std::path::PathBuf {
-    let path = host.scratch().join("lxcri-runtime.sh");
-    let extra: Vec<String> = host.extra_args.iter().map(|a| format!("'{a}'")).collect();
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\nexport PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=\nexec {} --plugin-dir {} {} \"$@\"\n",
-            host.bin.display(),
-            host.plugin_dir.display(),
-            extra.join(" "),
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
 
 fn task_status(ctd: &Containerd, id: &str) -> String {
     let ls = ctd.ctr(["task", "ls"]).ok();
@@ -87,7 +68,7 @@ impl Ctr<'_> {
 }
 
 fn ctr_drives(host: &Host, backend: &str) {
-    let runtime = runtime_wrapper(host);
+    let runtime = host.runtime_wrapper();
     let ctd_dir = host.scratch().join("containerd");
     std::fs::create_dir_all(&ctd_dir).unwrap();
     let tarball = busybox_image(&ctd_dir);

@@ -175,6 +175,27 @@ impl Host {
         run_with_files(self.command(args))
     }
 
+    /// A script a client (containerd, podman) runs as its runtime: this host binary
+    /// with the test's plugins, config and backend.
+    pub fn runtime_wrapper(&self) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.scratch().join("lxcri-runtime.sh");
+        let extra: Vec<String> = self.extra_args.iter().map(|a| format!("'{a}'")).collect();
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\nexport PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=\nexec {} --plugin-dir {} {} \"$@\"\n",
+                self.bin.display(),
+                self.plugin_dir.display(),
+                extra.join(" "),
+            ),
+        )
+        .expect("runtime wrapper");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod runtime wrapper");
+        path
+    }
+
     /// Deletes container `id` (forced) when the returned guard drops, so that a
     /// failing test does not leave a container holding a mount or a daemon busy.
     pub fn delete_on_drop<'a>(&'a self, id: &'a str) -> DeleteOnDrop<'a> {

@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod containerd;
 pub mod crun;
 pub mod host;
+pub mod podman;
 pub mod proxmox;
 pub mod suite;
 pub mod zfs;
