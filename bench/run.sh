@@ -19,6 +19,8 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== host overhead and discovery" >&2
 bash bench/host.sh "$work" "$runs"
+echo "== lxc backend against lxc-execute" >&2
+bash bench/lxc.sh "$work" "$runs"
 echo "== BFC against tar + zstd" >&2
 mkdir -p "$work/bfc-plugins" && cp target/release/liblxcri_bfc.so "$work/bfc-plugins/"
 PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH="" bash bench/bfc.sh "$work" "$PWD/target/release/proxmox-lxcri" \

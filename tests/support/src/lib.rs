@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod conformance;
 pub mod containerd;
 pub mod crun;
+pub mod debian;
 pub mod host;
 pub mod podman;
 pub mod proxmox;
