@@ -10,6 +10,7 @@
 
 #![allow(dead_code)] // plan.rs is shared with the plugin, which encodes
 
+mod hooks;
 mod plan;
 mod setup;
 mod sys;
@@ -317,6 +318,24 @@ fn init() -> i32 {
         }
     };
     drop(listener);
+    // `start` sends the container's state, for the startContainer hooks.
+    let mut state = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                state.extend_from_slice(&buf[..n]);
+                if state.ends_with(b"\n") {
+                    break;
+                }
+            }
+        }
+    }
+    if let Err(e) = hooks::start_container(&plan.start_hooks, &state) {
+        let _ = conn.write_all(e.as_bytes());
+        return 1;
+    }
     let err = become_process(&plan, stdio, &exe);
     let _ = conn.write_all(err.as_bytes());
     let _ = conn.as_raw_fd();

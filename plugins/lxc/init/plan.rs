@@ -52,6 +52,15 @@ pub struct Device {
     pub gid: u32,
 }
 
+/// An OCI hook: path, args (argv[0] included), env, timeout in seconds (0: none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hook {
+    pub path: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub timeout: u32,
+}
+
 /// Container setup LXC does not do as the runtime spec says; init does it as root in
 /// the container, after LXC's mounts and before `ready`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,6 +106,9 @@ pub struct Plan {
     pub detach: bool,
     /// Init only.
     pub setup: Setup,
+    /// Init only: `startContainer` hooks, run in the container after `start` (which
+    /// sends the state) and before the process.
+    pub start_hooks: Vec<Hook>,
 }
 
 mod tag {
@@ -128,6 +140,9 @@ mod tag {
     pub const READONLY: u8 = 26;
     pub const PROPAGATION: u8 = 27;
     pub const READONLY_ROOT: u8 = 28;
+    pub const HOOK: u8 = 29;
+    pub const HOOK_ARG: u8 = 30;
+    pub const HOOK_ENV: u8 = 31;
 }
 
 /// Two strings in one record, split at the first NUL.
@@ -246,6 +261,17 @@ impl Plan {
             put(&mut o, tag::PROPAGATION, &st.propagation.to_le_bytes());
         }
         put_flag(&mut o, tag::READONLY_ROOT, st.readonly_root);
+        for h in &self.start_hooks {
+            let mut b = h.timeout.to_le_bytes().to_vec();
+            b.extend_from_slice(h.path.as_bytes());
+            put(&mut o, tag::HOOK, &b);
+            for a in &h.args {
+                put(&mut o, tag::HOOK_ARG, a.as_bytes());
+            }
+            for e in &h.env {
+                put(&mut o, tag::HOOK_ENV, e.as_bytes());
+            }
+        }
         o
     }
 
@@ -310,6 +336,28 @@ impl Plan {
                 tag::READONLY => p.setup.readonly.push(text(v)?),
                 tag::PROPAGATION => p.setup.propagation = u64_of(v)?,
                 tag::READONLY_ROOT => p.setup.readonly_root = true,
+                tag::HOOK => {
+                    if v.len() < 4 {
+                        return Err("bad hook".into());
+                    }
+                    p.start_hooks.push(Hook {
+                        timeout: u32_of(&v[..4])?,
+                        path: text(&v[4..])?,
+                        ..Hook::default()
+                    });
+                }
+                tag::HOOK_ARG | tag::HOOK_ENV => {
+                    let h = p
+                        .start_hooks
+                        .last_mut()
+                        .ok_or("hook field before its hook")?;
+                    let list = if t == tag::HOOK_ARG {
+                        &mut h.args
+                    } else {
+                        &mut h.env
+                    };
+                    list.push(text(v)?);
+                }
                 other => return Err(format!("unknown plan record {other}")),
             }
         }

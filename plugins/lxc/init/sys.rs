@@ -33,7 +33,17 @@ unsafe extern "C" {
         data: *const c_void,
     ) -> c_int;
     pub fn statvfs(path: *const c_char, buf: *mut StatVfs) -> c_int;
+    pub fn poll(fds: *mut PollFd, n: u64, timeout: c_int) -> c_int;
 }
+
+#[repr(C)]
+pub struct PollFd {
+    pub fd: c_int,
+    pub events: i16,
+    pub revents: i16,
+}
+
+pub const SYS_PIDFD_OPEN: c_long = 434;
 
 /// `struct statvfs` (64-bit glibc).
 #[repr(C)]

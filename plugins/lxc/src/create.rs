@@ -94,6 +94,9 @@ pub fn create(
         .ok_or_else(|| PluginError::invalid_input("config.json has no process"))?;
     let mut plan = process_plan::plan(process, req.preserve_fds)?;
     plan.setup = t.setup.clone();
+    if let Some(hooks) = spec.hooks() {
+        plan.start_hooks = crate::hooks::for_helper(hooks);
+    }
     if let Some(s) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         plan.seccomp = crate::seccomp::compile(s)?;
     }
@@ -204,8 +207,23 @@ pub fn create(
         start_time: process::start_time(pid)
             .ok_or_else(|| PluginError::backend("the container's process exited during create"))?,
         cgroups: cgroups::of_pid(pid)?,
+        state: crate::hooks::StateBase {
+            oci_version: spec.version().clone(),
+            id: c.id.to_string(),
+            bundle: req.bundle.display().to_string(),
+            annotations: serde_json::to_value(spec.annotations()).unwrap_or_default(),
+        },
+        hooks: spec.hooks().clone(),
     };
     dir.write(&record)?;
+    // The container's namespaces exist and its process waits: the runtime-namespace
+    // hooks of create (a failure fails create, which removes the container).
+    let state = record.state.state("creating", Some(pid));
+    if let Some(h) = &record.hooks {
+        crate::hooks::run("prestart", h.prestart().as_ref(), &state)?;
+        crate::hooks::run("createRuntime", h.create_runtime().as_ref(), &state)?;
+        crate::hooks::run("createContainer", h.create_container().as_ref(), &state)?;
+    }
     Ok(BackendState {
         status: Status::Created,
         pid: Some(pid),

@@ -10,6 +10,7 @@ mod ctl;
 mod doctor;
 mod exec;
 mod helper;
+mod hooks;
 mod lifecycle;
 mod process;
 mod process_plan;

@@ -1,6 +1,6 @@
 //! The backend operations after create, on the container's process and cgroups.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use lxcri_plugin_api::{
     BackendPlugin, Container, PluginError,
@@ -69,7 +69,7 @@ impl BackendPlugin for Lxc {
     }
 
     fn start(&self, c: Container<'_>) -> Result<(), PluginError> {
-        let (dir, _, status) = self.live(c.id)?;
+        let (dir, r, status) = self.live(c.id)?;
         if status != Status::Created {
             return Err(PluginError::conflict(
                 format!("container '{}' is {status:?}, not created", c.id).to_lowercase(),
@@ -81,14 +81,19 @@ impl BackendPlugin for Lxc {
         let mut conn = conn.map_err(|e| {
             PluginError::conflict(format!("container '{}' can no longer start: {e}", c.id))
         })?;
-        // The helper closes the connection by exec'ing the process, or writes why not.
+        // The state for the startContainer hooks; the helper then closes the
+        // connection by exec'ing the process, or writes why not.
+        let _ = conn.write_all(&r.state.state("created", Some(r.pid)));
         let mut why = String::new();
         let _ = conn.read_to_string(&mut why);
-        if why.is_empty() {
-            Ok(())
-        } else {
-            Err(PluginError::backend(why))
+        if !why.is_empty() {
+            return Err(PluginError::backend(why));
         }
+        if let Some(h) = &r.hooks {
+            let state = r.state.state("running", Some(r.pid));
+            crate::hooks::run_warn("poststart", h.poststart().as_ref(), &state);
+        }
+        Ok(())
     }
 
     fn state(&self, c: Container<'_>) -> Result<BackendState, PluginError> {
@@ -145,6 +150,13 @@ impl BackendPlugin for Lxc {
                     process::wait_all(&fds);
                 }
                 cgroups::remove(&r.cgroups)?;
+                std::fs::remove_dir_all(&dir.0)
+                    .map_err(|e| PluginError::backend(format!("{}: {e}", dir.0.display())))?;
+                if let Some(h) = &r.hooks {
+                    let state = r.state.state("stopped", None);
+                    crate::hooks::run_warn("poststop", h.poststop().as_ref(), &state);
+                }
+                return Ok(());
             }
             // A create that failed before the record: nothing runs.
             Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => {}

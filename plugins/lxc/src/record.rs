@@ -24,6 +24,12 @@ pub struct Record {
     /// Field 22 of `/proc/PID/stat`: tells the process from a later one with its pid.
     pub start_time: u64,
     pub cgroups: Vec<Cgroup>,
+    /// The state document's fixed part, for hooks.
+    #[serde(default)]
+    pub state: crate::hooks::StateBase,
+    /// The bundle's hooks (poststart and poststop run after create).
+    #[serde(default)]
+    pub hooks: Option<oci_spec::runtime::Hooks>,
 }
 
 /// One container's directory in the lxcpath.

@@ -78,6 +78,10 @@ macro_rules! suite {
                 c::seccomp_profile_is_enforced(&host());
             }
             #[test]
+            fn hooks_run_in_order_with_the_state() {
+                c::hooks_run_in_order_with_the_state(&host());
+            }
+            #[test]
             fn signals_reach_the_process() {
                 c::signals_reach_the_process(&host());
             }

@@ -412,3 +412,82 @@ pub fn signals_reach_the_process(host: &Host) {
         assert_eq!(waiter.join().unwrap().code, 137);
     });
 }
+
+/// config.md hooks: each kind runs, in the lifecycle's order, with the state on its
+/// stdin; startContainer runs in the container before the process.
+pub fn hooks_run_in_order_with_the_state(host: &Host) {
+    let log = host.scratch().join("hooklog");
+    std::fs::create_dir_all(&log).unwrap();
+    let host_hook = |kind: &str| {
+        json!({"path": "/bin/sh", "args": ["sh", "-c",
+            format!("cat > {dir}/$0.json; echo $0 >> {dir}/order", dir = log.display()), kind]})
+    };
+    let bundle = host
+        .bundle("hooks", &["sh", "-c", "echo process >> /hooklog/order"])
+        .with(|c| {
+            c["mounts"].as_array_mut().unwrap().push(json!({
+                "destination": "/hooklog", "type": "bind",
+                "source": log.to_str().unwrap(), "options": ["rbind"]
+            }));
+            c["hooks"] = json!({
+                "prestart": [host_hook("prestart")],
+                "createRuntime": [host_hook("createRuntime")],
+                "createContainer": [host_hook("createContainer")],
+                "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c",
+                    "cat > /hooklog/startContainer.json; echo startContainer >> /hooklog/order"]}],
+                "poststart": [host_hook("poststart")],
+                "poststop": [host_hook("poststop")]
+            });
+        })
+        .write();
+    let _guard = host.delete_on_drop("hooks");
+    host.run(["create", "--bundle", bundle.to_str().unwrap(), "hooks"])
+        .ok();
+    let pid = host.run(["state", "hooks"]).ok().json()["pid"]
+        .as_i64()
+        .unwrap();
+    host.run(["start", "hooks"]).ok();
+    wait_until("the process to end", || {
+        host.run(["state", "hooks"]).json()["status"] == "stopped"
+    });
+    host.run(["delete", "hooks"]).ok();
+    let order = std::fs::read_to_string(log.join("order")).unwrap();
+    let order: Vec<&str> = order.lines().collect();
+    let at = |k: &str| {
+        order
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("{k} in {order:?}"))
+    };
+    assert!(at("prestart") < at("createRuntime"), "{order:?}");
+    assert!(at("createRuntime") < at("createContainer"), "{order:?}");
+    assert!(at("createContainer") < at("startContainer"), "{order:?}");
+    assert!(at("startContainer") < at("process"), "{order:?}");
+    assert!(at("startContainer") < at("poststart"), "{order:?}");
+    assert_eq!(order.last(), Some(&"poststop"), "{order:?}");
+    for (kind, status) in [
+        ("createRuntime", "creating"),
+        ("startContainer", "created"),
+        ("poststart", "running"),
+        ("poststop", "stopped"),
+    ] {
+        let state: Value =
+            serde_json::from_slice(&std::fs::read(log.join(format!("{kind}.json"))).unwrap())
+                .unwrap_or_else(|e| panic!("{kind}'s stdin is the state: {e}"));
+        assert_eq!(state["id"], "hooks", "{kind}: {state}");
+        // runtime.md says `creating` while create runs, where crun 1.8 says `created`;
+        // crun gives startContainer `starting` with pid 0.
+        let accepted: &[&str] = match status {
+            "creating" => &["creating", "created"],
+            "created" => &["created", "starting"],
+            _ => &[status],
+        };
+        assert!(
+            accepted.iter().any(|s| state["status"] == *s),
+            "{kind}: {state}"
+        );
+        if status != "stopped" && kind != "startContainer" {
+            assert_eq!(state["pid"].as_i64(), Some(pid), "{kind}: {state}");
+        }
+    }
+}

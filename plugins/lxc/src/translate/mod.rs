@@ -81,9 +81,6 @@ pub fn translate(
     if process.selinux_label().is_some() {
         t.warnings.push("process.selinuxLabel is ignored".into());
     }
-    if spec.hooks().is_some() {
-        return Err(refuse("OCI hooks"));
-    }
     let userns = namespaces::translate(spec, id, &mut t, cfg)?;
     mounts::translate(spec, userns, &mut t)?;
     resources::translate(spec, &mut t)?;
