@@ -64,16 +64,36 @@ fn env_cwd_hostname_bind_mount_memory_and_uid_are_visible_inside() {
 #[test]
 fn unsupported_settings_and_bad_versions_are_refused() {
     let host = Host::lxc();
-    let hooks = host
-        .bundle("hooks", &["true"])
-        .with(|c| c["hooks"] = serde_json::json!({"prestart": [{"path": "/bin/true"}]}))
+    // What LXC has no key for is refused in one line naming the field.
+    let net = host
+        .bundle("netres", &["true"])
+        .with(|c| c["linux"]["resources"] = serde_json::json!({"network": {"classID": 1}}))
         .write();
     let run = host
-        .run(["create", "--bundle", hooks.to_str().unwrap(), "h1"])
+        .run(["create", "--bundle", net.to_str().unwrap(), "n1"])
         .failed();
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("OCI hooks"), "{run:?}");
+    assert_eq!(run.error_lines().len(), 1, "{run:?}");
+    assert!(run.stderr.contains("linux.resources.network"), "{run:?}");
+    assert!(!host.root.join("n1").exists());
+
+    // A failing createRuntime hook fails create and leaves nothing behind.
+    let hook = host
+        .bundle("badhook", &["true"])
+        .with(|c| c["hooks"] = serde_json::json!({"createRuntime": [{"path": "/bin/false"}]}))
+        .write();
+    let run = host
+        .run(["create", "--bundle", hook.to_str().unwrap(), "h1"])
+        .failed();
+    assert!(
+        run.stderr.contains("createRuntime hook /bin/false"),
+        "{run:?}"
+    );
     assert!(!host.root.join("h1").exists());
+    assert!(
+        !host.root.join(".lxc/h1").exists(),
+        "the LXC side is gone too"
+    );
 
     let version = host
         .bundle("banana", &["true"])
