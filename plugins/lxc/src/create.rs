@@ -18,8 +18,9 @@ use oci_spec::runtime::Spec;
 
 use crate::{
     Lxc, cgroups,
-    ctl::{Ctl, Message},
-    helper::{self, plan::fd},
+    ctl::Message,
+    helper::plan::fd,
+    launch::Launch,
     process, process_plan,
     record::{self, Dir, Record},
     socket_path, spawn, translate,
@@ -100,11 +101,6 @@ pub fn create(
     if let Some(s) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         plan.seccomp = crate::seccomp::compile(s)?;
     }
-    if plan.terminal && req.console_socket.is_none() {
-        return Err(PluginError::invalid_input(
-            "process.terminal is set but no --console-socket was given",
-        ));
-    }
 
     let dir = Dir::new(&lxc.lxcpath, c.id);
     if dir.exists() {
@@ -129,17 +125,9 @@ pub fn create(
     {
         cgroups::remove_stale(stale);
     }
-    let console = match (&req.console_socket, plan.terminal) {
-        (Some(path), true) => Some(OwnedFd::from(socket_path::connect(path).map_err(|e| {
-            PluginError::invalid_input(format!("console socket {}: {e}", path.display()))
-        })?)),
-        _ => None,
-    };
     let start_socket = dir.path(record::START_SOCKET);
     let listener = OwnedFd::from(socket_path::bind(&start_socket).map_err(io(&start_socket))?);
-    let exe = helper::memfd()?;
-    let (ctl, theirs) = Ctl::pair()?;
-    ctl.send(&plan.encode())?;
+    let launch = Launch::new(&plan, req.console_socket.as_deref())?;
 
     let log = dir.path(record::LOG);
     let mut cmd = Command::new(lxc.lxc_start());
@@ -154,20 +142,11 @@ pub fn create(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let stdio = spawn::process_stdio(plan.terminal)?;
-    let mut fds = vec![
-        (theirs.as_raw_fd(), fd::CTL),
-        (stdio[0].as_raw_fd(), fd::STDIN),
-        (stdio[1].as_raw_fd(), fd::STDOUT),
-        (stdio[2].as_raw_fd(), fd::STDERR),
-        (listener.as_raw_fd(), fd::START),
-        (exe.as_raw_fd(), fd::EXE),
-    ];
-    if let Some(console) = &console {
-        fds.push((console.as_raw_fd(), fd::CONSOLE));
-    }
+    let mut fds = launch.fds();
+    fds.push((listener.as_raw_fd(), fd::START));
     let mut monitor = spawn::with_fds(&mut cmd, &fds, true, "lxc-start")?;
-    drop((theirs, listener, exe, console, stdio));
+    drop(listener);
+    let ctl = launch.spawned();
 
     let ready = match ctl.recv() {
         Ok(Some(Message::Ready(pid))) => Ok(pid),

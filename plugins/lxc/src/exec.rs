@@ -20,9 +20,10 @@ use nix::libc;
 
 use crate::{
     Lxc, cgroups,
-    ctl::{Ctl, Message},
+    ctl::Message,
     helper::{self, plan::fd},
-    process, process_plan, socket_path, spawn,
+    launch::Launch,
+    process, process_plan, spawn,
 };
 
 /// Namespaces in the order they are joined: the user namespace first (it grants the
@@ -67,11 +68,6 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
     let process: oci_spec::runtime::Process = serde_json::from_value(req.process.clone())
         .map_err(|e| PluginError::invalid_input(format!("process: {e}")))?;
     let mut plan = process_plan::plan(&process, req.preserve_fds)?;
-    if plan.terminal && req.console_socket.is_none() {
-        return Err(PluginError::invalid_input(
-            "a terminal needs --console-socket",
-        ));
-    }
     plan.detach = req.detach;
     // An exec'd process is confined like init (runc and crun apply the bundle's
     // profile to it).
@@ -93,15 +89,7 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
         )));
     }
     plan.namespaces = ns.iter().map(|(_, flag)| *flag).collect();
-    let console = match (&req.console_socket, plan.terminal) {
-        (Some(path), true) => Some(OwnedFd::from(socket_path::connect(path).map_err(|e| {
-            PluginError::invalid_input(format!("console socket {}: {e}", path.display()))
-        })?)),
-        _ => None,
-    };
-    let exe = helper::memfd()?;
-    let (ctl, theirs) = Ctl::pair()?;
-    ctl.send(&plan.encode())?;
+    let launch = Launch::new(&plan, req.console_socket.as_deref())?;
 
     let mut cmd = Command::new(helper::exe_path());
     cmd.arg0("lxcri-init")
@@ -109,22 +97,13 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let stdio = spawn::process_stdio(plan.terminal)?;
-    let mut fds = vec![
-        (theirs.as_raw_fd(), fd::CTL),
-        (stdio[0].as_raw_fd(), fd::STDIN),
-        (stdio[1].as_raw_fd(), fd::STDOUT),
-        (stdio[2].as_raw_fd(), fd::STDERR),
-        (exe.as_raw_fd(), fd::EXE),
-    ];
-    if let Some(console) = &console {
-        fds.push((console.as_raw_fd(), fd::CONSOLE));
-    }
+    let mut fds = launch.fds();
     for (i, (f, _)) in ns.iter().enumerate() {
         fds.push((f.as_raw_fd(), fd::NS_BASE + i as i32));
     }
     let mut helper = spawn::with_fds(&mut cmd, &fds, false, "the lxc helper")?;
-    drop((theirs, exe, console, ns, stdio));
+    drop(ns);
+    let ctl = launch.spawned();
 
     let mut pid = None;
     let mut error = None;

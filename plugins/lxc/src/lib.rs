@@ -11,6 +11,7 @@ mod doctor;
 mod exec;
 mod helper;
 mod hooks;
+mod launch;
 mod lifecycle;
 mod process;
 mod process_plan;

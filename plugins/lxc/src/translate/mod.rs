@@ -15,6 +15,7 @@ use oci_spec::runtime::Spec;
 use crate::{config::LxcConfig, helper::plan::Setup};
 
 /// The translated config.
+#[derive(Default)]
 pub struct Translated {
     pub lines: Vec<String>,
     pub warnings: Vec<String>,
@@ -46,13 +47,7 @@ pub fn translate(
         ))
         .with_hint("use a 1.x ociVersion"));
     }
-    let mut t = Translated {
-        lines: Vec::new(),
-        warnings: Vec::new(),
-        setup: Setup::default(),
-        container_cgroup: None,
-        monitor_cgroup: None,
-    };
+    let mut t = Translated::default();
     let l = &mut t.lines;
     l.push(format!("lxc.rootfs.path = dir:{}", rootfs.display()));
     l.push("lxc.console.path = none".into());

@@ -104,20 +104,13 @@ pub fn translate(spec: &Spec, userns: bool, t: &mut Translated) -> Result<(), Pl
 mod tests {
     use super::*;
 
-    fn translated(mounts: serde_json::Value) -> Translated {
+    fn translated(mounts: serde_json::Value) -> Result<Translated, PluginError> {
         let spec: Spec = serde_json::from_value(serde_json::json!({
             "ociVersion": "1.0.2", "root": {"path": "rootfs"}, "mounts": mounts
         }))
         .unwrap();
-        let mut t = Translated {
-            lines: vec![],
-            warnings: vec![],
-            setup: Default::default(),
-            container_cgroup: None,
-            monitor_cgroup: None,
-        };
-        translate(&spec, false, &mut t).unwrap();
-        t
+        let mut t = Translated::default();
+        translate(&spec, false, &mut t).map(|()| t)
     }
 
     #[test]
@@ -127,7 +120,8 @@ mod tests {
             {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["newinstance", "ptmxmode=0666"]},
             {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro"]},
             {"destination": "/data dir", "type": "bind", "source": "/tmp", "options": ["rbind", "ro"]}
-        ]));
+        ]))
+        .unwrap();
         assert_eq!(
             t.lines,
             vec![
@@ -142,19 +136,11 @@ mod tests {
 
     #[test]
     fn relative_destinations_are_refused() {
-        let spec: Spec = serde_json::from_value(serde_json::json!({
-            "ociVersion": "1.0.2", "root": {"path": "rootfs"},
-            "mounts": [{"destination": "tmp", "type": "tmpfs", "source": "tmpfs"}]
-        }))
+        let e = translated(serde_json::json!([
+            {"destination": "tmp", "type": "tmpfs", "source": "tmpfs"}
+        ]))
+        .err()
         .unwrap();
-        let mut t = Translated {
-            lines: vec![],
-            warnings: vec![],
-            setup: Default::default(),
-            container_cgroup: None,
-            monitor_cgroup: None,
-        };
-        let e = translate(&spec, false, &mut t).unwrap_err();
         assert!(e.message.contains("not absolute"), "{e}");
     }
 }
