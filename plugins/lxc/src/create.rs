@@ -60,11 +60,18 @@ fn lxc_failed(id: &str, log_file: &Path, why: Option<String>) -> PluginError {
 }
 
 impl Lxc {
+    /// `lxc-start` in `tools_dir`, else on this process's PATH (the child's PATH is
+    /// narrowed, see below).
     pub fn lxc_start(&self) -> PathBuf {
-        match &self.cfg.tools_dir {
-            Some(d) => d.join("lxc-start"),
-            None => PathBuf::from("lxc-start"),
+        if let Some(d) = &self.cfg.tools_dir {
+            return d.join("lxc-start");
         }
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|d| d.join("lxc-start"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("lxc-start"))
     }
 }
 
@@ -139,6 +146,10 @@ pub fn create(
         .arg("-o")
         .arg(&log)
         .args(["-l", "WARN", "--quiet"])
+        // LXC maps ids through newuidmap/newgidmap when it finds them on PATH, even as
+        // root, and they demand /etc/subuid ranges; without them it writes the maps
+        // itself, as crun does.
+        .env("PATH", "/usr/sbin:/sbin")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());

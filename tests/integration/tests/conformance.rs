@@ -82,6 +82,10 @@ macro_rules! suite {
                 c::hooks_run_in_order_with_the_state(&host());
             }
             #[test]
+            fn user_namespace_maps_ids() {
+                c::user_namespace_maps_ids(&host());
+            }
+            #[test]
             fn signals_reach_the_process() {
                 c::signals_reach_the_process(&host());
             }

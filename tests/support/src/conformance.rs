@@ -491,3 +491,30 @@ pub fn hooks_run_in_order_with_the_state(host: &Host) {
         }
     }
 }
+
+/// config-linux.md user namespace with uidMappings/gidMappings, written by the
+/// runtime (no /etc/subuid entries needed as root).
+pub fn user_namespace_maps_ids(host: &Host) {
+    let run = run_script(
+        host,
+        "userns",
+        "cat /proc/self/uid_map /proc/self/gid_map",
+        |c| {
+            c["linux"]["namespaces"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"type": "user"}));
+            c["linux"]["uidMappings"] =
+                json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+            c["linux"]["gidMappings"] =
+                json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+        },
+    )
+    .ok();
+    let maps: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(maps, vec![vec!["0", "100000", "65536"]; 2], "{run:?}");
+}
