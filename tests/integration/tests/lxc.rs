@@ -106,3 +106,60 @@ fn unsupported_settings_and_bad_versions_are_refused() {
     assert!(run.stderr.contains("ociVersion"), "{run:?}");
     assert!(!host.root.join("v1").exists());
 }
+
+#[test]
+fn exec_into_a_paused_container_is_refused_not_hung() {
+    let host = Host::lxc();
+    let bundle = host.bundle("paused", &["sleep", "1000"]).write();
+    let _guard = host.delete_on_drop("paused");
+    host.run([
+        "run",
+        "--detach",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "paused",
+    ])
+    .ok();
+    host.run(["pause", "paused"]).ok();
+    let exec = host.run(["exec", "paused", "true"]).failed();
+    assert_eq!(exec.error_lines().len(), 1, "{exec:?}");
+    assert!(exec.stderr.contains("paused"), "{exec:?}");
+    host.run(["resume", "paused"]).ok();
+    host.run(["exec", "paused", "true"]).ok();
+}
+
+#[test]
+fn delete_force_right_after_start_always_removes_everything() {
+    let host = Host::lxc();
+    let bundle = host.bundle("quick", &["sleep", "1000"]).write();
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+    let cgroup = format!(
+        "/sys/fs/cgroup/pids{}",
+        config["linux"]["cgroupsPath"].as_str().unwrap()
+    );
+    for _ in 0..30 {
+        host.run([
+            "run",
+            "--detach",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "quick",
+        ])
+        .ok();
+        let pid = host.run(["state", "quick"]).ok().json()["pid"]
+            .as_i64()
+            .unwrap();
+        host.run(["delete", "--force", "quick"]).ok();
+        assert!(host.run(["state", "quick"]).code != 0, "the record is gone");
+        assert!(
+            !host.root.join(".lxc/quick").exists(),
+            "the LXC side is gone"
+        );
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "the process is dead: {stat}"
+        );
+    }
+}
