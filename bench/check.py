@@ -50,7 +50,7 @@ check("max RSS of `state` (8 plugins installed)", host["max_rss_kb"], "", "< 32 
       host["max_rss_kb"] < 32 * 1024, "{} KiB")
 rows.append(("lxc-execute of `true` (the baseline)", f"{lxc['lxc_execute_ms']:.1f} ms", "", "",
              True))
-# Measured here: run 1.7×, cycle 2.2× (the cycle is three host invocations).
+# Measured here: run 1.7–2.4×, cycle 2.2–2.6× (the cycle is three host invocations).
 check("run `true`, host --backend lxc / lxc-execute", lxc["run_ratio"], "≤ 1.5",
       f"≤ {2.1 * wide:.2f}", lxc["run_ratio"] <= 2.1 * wide)
 check("create→start→delete, host --backend lxc / lxc-execute", lxc["cycle_ratio"], "",
