@@ -156,6 +156,7 @@ fn delete_force_right_after_start_always_removes_everything() {
             !host.root.join(".lxc/quick").exists(),
             "the LXC side is gone"
         );
+        assert!(!std::path::Path::new(&cgroup).exists(), "{cgroup} is gone");
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         assert!(
             stat.is_empty() || stat.contains(") Z "),
