@@ -179,25 +179,22 @@ pub fn set_frozen(cgroups: &[Cgroup], freeze: bool) -> Result<(), PluginError> {
     )))
 }
 
-/// Writes one limit: `v1` file in the v1 `controller`'s directory, else the `v2` file
-/// in the unified one.
-pub fn set(
-    cgroups: &[Cgroup],
-    controller: &str,
-    v1_file: &str,
-    v2_file: &str,
-    value: &str,
-) -> Result<(), PluginError> {
-    let file = if let Some(c) = find(cgroups, controller) {
-        c.dir.join(v1_file)
-    } else if let Some(u) = unified(cgroups) {
-        u.dir.join(v2_file)
+/// Writes one setting into the container's cgroups.
+pub fn write(cgroups: &[Cgroup], s: &crate::limits::Setting) -> Result<(), PluginError> {
+    let dir = if s.unified {
+        unified(cgroups)
     } else {
+        find(cgroups, s.controller())
+    };
+    let Some(dir) = dir else {
         return Err(PluginError::unsupported(format!(
-            "the {controller} controller is not mounted on this host"
+            "{}: the {} controller is not mounted on this host",
+            s.file,
+            s.controller()
         )));
     };
-    std::fs::write(&file, value).map_err(io(&file))
+    let file = dir.dir.join(&s.file);
+    std::fs::write(&file, &s.value).map_err(io(&file))
 }
 
 /// Removes `rel` (relative to each hierarchy's root) wherever it is an empty cgroup:

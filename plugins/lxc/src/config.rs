@@ -22,8 +22,6 @@ pub struct LxcConfig {
     pub bridge: Option<String>,
     /// `lxc.apparmor.profile` (hosts without AppArmor need `unconfined`).
     pub apparmor_profile: String,
-    /// `lxc.seccomp.profile` file; the bundle's seccomp section is not translated.
-    pub seccomp_profile: Option<PathBuf>,
     /// Directory of `lxc-start` (PATH when unset).
     pub tools_dir: Option<PathBuf>,
     /// lxcpath; default `<host root>/.lxc`.
@@ -36,7 +34,6 @@ impl Default for LxcConfig {
             network: Network::Empty,
             bridge: None,
             apparmor_profile: "unconfined".into(),
-            seccomp_profile: None,
             tools_dir: None,
             lxcpath: None,
         }

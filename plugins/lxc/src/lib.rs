@@ -13,6 +13,7 @@ mod helper;
 mod hooks;
 mod launch;
 mod lifecycle;
+mod limits;
 mod process;
 mod process_plan;
 mod record;

@@ -222,53 +222,13 @@ impl BackendPlugin for Lxc {
         let (_, r, _) = self.live(c.id)?;
         let res: oci_spec::runtime::LinuxResources = serde_json::from_value(resources)
             .map_err(|e| PluginError::invalid_input(format!("resources: {e}")))?;
-        let cg = &r.cgroups;
-        let v1 = cgroups::v1(cg);
-        if let Some(limit) = res.memory().as_ref().and_then(|m| m.limit()) {
-            cgroups::set(
-                cg,
-                "memory",
-                "memory.limit_in_bytes",
-                "memory.max",
-                &limit.to_string(),
-            )?;
-        }
-        if let Some(cpu) = res.cpu() {
-            if let Some(s) = cpu.shares() {
-                let weight = (1 + (s.saturating_sub(2)) * 9999 / 262142).to_string();
-                cgroups::set(
-                    cg,
-                    "cpu",
-                    "cpu.shares",
-                    "cpu.weight",
-                    &if v1 { s.to_string() } else { weight },
-                )?;
+        let v1 = cgroups::v1(&r.cgroups);
+        for s in crate::limits::settings(&res, v1)? {
+            // cgroup v2 has no devices files: LXC attached its eBPF program at create.
+            if !v1 && s.controller() == "devices" {
+                continue;
             }
-            if v1 {
-                if let Some(p) = cpu.period() {
-                    cgroups::set(cg, "cpu", "cpu.cfs_period_us", "", &p.to_string())?;
-                }
-                if let Some(q) = cpu.quota() {
-                    cgroups::set(cg, "cpu", "cpu.cfs_quota_us", "", &q.to_string())?;
-                }
-            } else if let Some(q) = cpu.quota() {
-                let period = cpu.period().unwrap_or(100_000);
-                cgroups::set(cg, "cpu", "", "cpu.max", &format!("{q} {period}"))?;
-            }
-            if let Some(cpus) = cpu.cpus() {
-                cgroups::set(cg, "cpuset", "cpuset.cpus", "cpuset.cpus", cpus)?;
-            }
-            if let Some(mems) = cpu.mems() {
-                cgroups::set(cg, "cpuset", "cpuset.mems", "cpuset.mems", mems)?;
-            }
-        }
-        if let Some(p) = res.pids() {
-            let limit = if p.limit() > 0 {
-                p.limit().to_string()
-            } else {
-                "max".into()
-            };
-            cgroups::set(cg, "pids", "pids.max", "pids.max", &limit)?;
+            cgroups::write(&r.cgroups, &s)?;
         }
         Ok(())
     }

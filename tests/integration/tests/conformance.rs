@@ -86,6 +86,10 @@ macro_rules! suite {
                 c::user_namespace_maps_ids(&host());
             }
             #[test]
+            fn update_changes_the_limits() {
+                c::update_changes_the_limits(&host(), stringify!($backend));
+            }
+            #[test]
             fn signals_reach_the_process() {
                 c::signals_reach_the_process(&host());
             }

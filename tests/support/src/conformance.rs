@@ -519,3 +519,45 @@ pub fn user_namespace_maps_ids(host: &Host) {
         .collect();
     assert_eq!(maps, vec![vec!["0", "100000", "65536"]; 2], "{run:?}");
 }
+
+/// runtime `update`: new limits reach the running container's cgroups.
+pub fn update_changes_the_limits(host: &Host, unique: &str) {
+    let path = format!("/lxcri-conformance-update-{unique}");
+    let bundle = host
+        .bundle("update", &["sleep", "1000"])
+        .with(|c| {
+            c["linux"]["cgroupsPath"] = json!(path);
+            c["linux"]["resources"] = json!({"memory": {"limit": 67108864}, "pids": {"limit": 50}});
+        })
+        .write();
+    let _guard = host.delete_on_drop("update");
+    host.run([
+        "run",
+        "--detach",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "update",
+    ])
+    .ok();
+    host.run([
+        "update",
+        "--memory",
+        "134217728",
+        "--pids-limit",
+        "60",
+        "--cpu-shares",
+        "512",
+        "update",
+    ])
+    .ok();
+    let memory = host_cgroup_file(&path, "memory", "memory.limit_in_bytes")
+        .or_else(|| host_cgroup_file(&path, "memory", "memory.max"));
+    assert_eq!(memory.as_deref(), Some("134217728"));
+    assert_eq!(
+        host_cgroup_file(&path, "pids", "pids.max").as_deref(),
+        Some("60")
+    );
+    if let Some(shares) = host_cgroup_file(&path, "cpu", "cpu.shares") {
+        assert_eq!(shares, "512");
+    }
+}

@@ -26,7 +26,7 @@ pub struct Translated {
     pub monitor_cgroup: Option<String>,
 }
 
-fn refuse(what: impl Into<String>) -> PluginError {
+pub(crate) fn refuse(what: impl Into<String>) -> PluginError {
     PluginError::invalid_input(format!(
         "the lxc backend cannot run this bundle: {}",
         what.into()
