@@ -18,9 +18,9 @@ mod sys;
 use std::{
     ffi::{CString, c_char, c_int},
     fs::File,
-    io::{Read, Write},
+    io::{BufRead, Read, Write},
     os::{
-        fd::{AsRawFd, FromRawFd, IntoRawFd},
+        fd::{FromRawFd, IntoRawFd},
         unix::{fs::PermissionsExt, net::UnixListener},
     },
     path::PathBuf,
@@ -320,25 +320,13 @@ fn init() -> i32 {
     drop(listener);
     // `start` sends the container's state, for the startContainer hooks.
     let mut state = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match conn.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                state.extend_from_slice(&buf[..n]);
-                if state.ends_with(b"\n") {
-                    break;
-                }
-            }
-        }
-    }
+    let _ = std::io::BufReader::new(&conn).read_until(b'\n', &mut state);
     if let Err(e) = hooks::start_container(&plan.start_hooks, &state) {
         let _ = conn.write_all(e.as_bytes());
         return 1;
     }
     let err = become_process(&plan, stdio, &exe);
     let _ = conn.write_all(err.as_bytes());
-    let _ = conn.as_raw_fd();
     127
 }
 

@@ -8,6 +8,8 @@ use std::{
 };
 
 use lxcri_plugin_api::PluginError;
+
+use crate::io;
 use serde::{Deserialize, Serialize};
 
 /// One hierarchy the container is in: its controllers (empty: the unified v2 tree)
@@ -16,10 +18,6 @@ use serde::{Deserialize, Serialize};
 pub struct Cgroup {
     pub controllers: Vec<String>,
     pub dir: PathBuf,
-}
-
-fn io(what: &Path) -> impl Fn(std::io::Error) -> PluginError + '_ {
-    move |e| PluginError::backend(format!("{}: {e}", what.display()))
 }
 
 /// Mounted cgroup hierarchies: (controllers or `name=` entries, mount point); the v2

@@ -20,15 +20,12 @@ use crate::{
     Lxc, cgroups,
     ctl::Message,
     helper::plan::fd,
+    io,
     launch::Launch,
     process, process_plan,
     record::{self, Dir, Record},
     socket_path, spawn, translate,
 };
-
-fn io(what: &Path) -> impl Fn(std::io::Error) -> PluginError + '_ {
-    move |e| PluginError::backend(format!("{}: {e}", what.display()))
-}
 
 /// LXC log lines that are noise on every start (Debian's build lacks lxc.seccomp keys).
 fn noise(line: &str) -> bool {
@@ -49,12 +46,10 @@ pub fn summarise_log(log: &str) -> Option<String> {
         .next()
 }
 
-fn lxc_failed(id: &str, log_file: &Path, why: Option<String>) -> PluginError {
+fn lxc_failed(id: &str, log_file: &Path) -> PluginError {
     let log = std::fs::read_to_string(log_file).unwrap_or_default();
     tracing::debug!("LXC's log for '{id}':\n{log}");
-    let cause = why
-        .or_else(|| summarise_log(&log))
-        .unwrap_or_else(|| "LXC could not start the container".into());
+    let cause = summarise_log(&log).unwrap_or_else(|| "LXC could not start the container".into());
     PluginError::backend(cause)
         .with_hint("run with --debug to have LXC's full log in the runtime log")
 }
@@ -155,7 +150,9 @@ pub fn create(
         .stderr(Stdio::null());
     let mut fds = launch.fds();
     fds.push((listener.as_raw_fd(), fd::START));
-    let mut monitor = spawn::with_fds(&mut cmd, &fds, true, "lxc-start")?;
+    let mut monitor = spawn::with_fds(&mut cmd, &fds, true, "lxc-start").map_err(|e| {
+        e.with_hint("install LXC (Debian package lxc) or set tools_dir in [plugins.lxc]")
+    })?;
     drop(listener);
     let ctl = launch.spawned();
 
@@ -176,7 +173,7 @@ pub fn create(
         Ok(Some(other)) => Err(PluginError::internal(format!(
             "unexpected message from the helper: {other:?}"
         ))),
-        Ok(None) => Err(lxc_failed(c.id, &log, None)),
+        Ok(None) => Err(lxc_failed(c.id, &log)),
         Err(e) => Err(e),
     };
     // The monitor's own cgroups, to remove once it is gone.

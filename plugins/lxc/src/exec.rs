@@ -73,8 +73,7 @@ pub fn exec(lxc: &Lxc, c: Container<'_>, req: ExecRequest) -> Result<ExecResult,
     // profile to it).
     let filter = crate::record::Dir::new(&lxc.lxcpath, c.id).path(crate::record::SECCOMP);
     if filter.exists() {
-        plan.seccomp = std::fs::read(&filter)
-            .map_err(|e| PluginError::backend(format!("{}: {e}", filter.display())))?;
+        plan.seccomp = std::fs::read(&filter).map_err(crate::io(&filter))?;
     }
     plan.cgroup_procs = cgroups::procs_files(&r.cgroups)
         .iter()

@@ -59,6 +59,12 @@ fn new_backend(ctx: &PluginContext) -> Result<Lxc, PluginError> {
     Ok(Lxc { cfg, lxcpath })
 }
 
+/// An I/O failure on `what` as a backend error, `path: error` (one mapping for the
+/// whole plugin).
+pub(crate) fn io(what: &Path) -> impl Fn(std::io::Error) -> PluginError + '_ {
+    move |e| PluginError::backend(format!("{}: {e}", what.display()))
+}
+
 lxcri_plugin_api::declare_plugin! {
     info: info,
     backend: new_backend,

@@ -132,7 +132,7 @@ impl BackendPlugin for Lxc {
                 c.id
             )));
         }
-        match dir.read(c.id) {
+        let record = match dir.read(c.id) {
             Ok(r) => {
                 let status = self.status(&dir, &r);
                 if matches!(status, Status::Running | Status::Paused) && !force {
@@ -150,21 +150,24 @@ impl BackendPlugin for Lxc {
                     process::wait_all(&fds);
                 }
                 cgroups::remove(&r.cgroups)?;
-                std::fs::remove_dir_all(&dir.0)
-                    .map_err(|e| PluginError::backend(format!("{}: {e}", dir.0.display())))?;
-                if let Some(h) = &r.hooks {
-                    let state = r.state.state("stopped", None);
-                    crate::hooks::run_warn("poststop", h.poststop().as_ref(), &state);
-                }
-                return Ok(());
+                Some(r)
             }
             // A create that failed before the record: nothing runs.
-            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => {}
-            Err(e) if force => tracing::warn!("{e}; removing what is left"),
+            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => None,
+            Err(e) if force => {
+                tracing::warn!("{e}; removing what is left");
+                None
+            }
             Err(e) => return Err(e),
+        };
+        std::fs::remove_dir_all(&dir.0).map_err(crate::io(&dir.0))?;
+        if let Some(r) = record
+            && let Some(h) = &r.hooks
+        {
+            let state = r.state.state("stopped", None);
+            crate::hooks::run_warn("poststop", h.poststop().as_ref(), &state);
         }
-        std::fs::remove_dir_all(&dir.0)
-            .map_err(|e| PluginError::backend(format!("{}: {e}", dir.0.display())))
+        Ok(())
     }
 
     fn list(&self) -> Result<Vec<ListEntry>, PluginError> {

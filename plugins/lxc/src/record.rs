@@ -69,7 +69,7 @@ impl Dir {
         let body = serde_json::to_vec(record).expect("record serialises");
         std::fs::write(&tmp, body)
             .and_then(|()| std::fs::rename(&tmp, &file))
-            .map_err(|e| PluginError::backend(format!("{}: {e}", file.display())))
+            .map_err(crate::io(&file))
     }
 
     /// Still waiting for `start`.

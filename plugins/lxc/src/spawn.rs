@@ -34,10 +34,8 @@ pub fn with_fds(
             Ok(())
         });
     }
-    cmd.spawn().map_err(|e| {
-        PluginError::unavailable(format!("cannot run {what}: {e}"))
-            .with_hint("install LXC (Debian package lxc) or set tools_dir in [plugins.lxc]")
-    })
+    cmd.spawn()
+        .map_err(|e| PluginError::unavailable(format!("cannot run {what}: {e}")))
 }
 
 /// The process's stdio: copies of this process's stdin, stdout and stderr
