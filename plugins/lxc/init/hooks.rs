@@ -1,15 +1,19 @@
-//! `startContainer` hooks, run by init in the container after `start` sent the state
-//! and before the process: each with the state on stdin, its own env, and its timeout.
+//! Running one OCI hook: its args (argv[0] included) and env only, the state on its
+//! stdin, its timeout through a pidfd, stderr's last line in the error. Shared by the
+//! helper (startContainer, in the container) and the plugin (the runtime-namespace
+//! hooks); std and the helper's syscalls only.
 
 use std::{
     ffi::c_int,
     io::Write,
-    process::{Command, Stdio},
+    os::unix::process::CommandExt,
+    process::{Child, Command, ExitStatus, Stdio},
 };
 
-use crate::{plan::Hook, sys};
+use super::{plan::Hook, sys};
 
-fn wait(child: &mut std::process::Child, timeout: u32) -> Result<std::process::ExitStatus, String> {
+/// Waits for `child`, killing it after `timeout` seconds (0: no limit).
+fn wait(child: &mut Child, timeout: u32) -> Result<(), String> {
     if timeout > 0 {
         let pidfd = unsafe { sys::syscall(sys::SYS_PIDFD_OPEN, child.id() as c_int, 0) } as c_int;
         if pidfd >= 0 {
@@ -27,36 +31,38 @@ fn wait(child: &mut std::process::Child, timeout: u32) -> Result<std::process::E
             }
         }
     }
-    child.wait().map_err(|e| e.to_string())
+    Ok(())
 }
 
-fn run(hook: &Hook, state: &[u8]) -> Result<(), String> {
+fn failure(status: ExitStatus, stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(last) => format!("exited with {status}: {}", last.trim()),
+        None => format!("exited with {status}"),
+    }
+}
+
+/// Runs `hook` with `state` on its stdin.
+pub fn run(hook: &Hook, state: &[u8]) -> Result<(), String> {
     let mut cmd = Command::new(&hook.path);
     if let Some((arg0, rest)) = hook.args.split_first() {
-        use std::os::unix::process::CommandExt;
         cmd.arg0(arg0).args(rest);
     }
     cmd.env_clear()
         .envs(hook.env.iter().filter_map(|e| e.split_once('=')))
         .stdin(Stdio::piped())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit());
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     if let Some(mut stdin) = child.stdin.take() {
         // A hook that does not read its stdin is not an error.
         let _ = stdin.write_all(state);
     }
-    let status = wait(&mut child, hook.timeout)?;
-    if status.success() {
+    wait(&mut child, hook.timeout)?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
         Ok(())
     } else {
-        Err(format!("exited with {status}"))
+        Err(failure(out.status, &out.stderr))
     }
-}
-
-pub fn start_container(hooks: &[Hook], state: &[u8]) -> Result<(), String> {
-    for hook in hooks {
-        run(hook, state).map_err(|e| format!("startContainer hook {}: {e}", hook.path))?;
-    }
-    Ok(())
 }

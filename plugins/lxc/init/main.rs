@@ -321,9 +321,11 @@ fn init() -> i32 {
     // `start` sends the container's state, for the startContainer hooks.
     let mut state = Vec::new();
     let _ = std::io::BufReader::new(&conn).read_until(b'\n', &mut state);
-    if let Err(e) = hooks::start_container(&plan.start_hooks, &state) {
-        let _ = conn.write_all(e.as_bytes());
-        return 1;
+    for hook in &plan.start_hooks {
+        if let Err(e) = hooks::run(hook, &state) {
+            let _ = conn.write_all(format!("startContainer hook {}: {e}", hook.path).as_bytes());
+            return 1;
+        }
     }
     let err = become_process(&plan, stdio, &exe);
     let _ = conn.write_all(err.as_bytes());

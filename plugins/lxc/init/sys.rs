@@ -19,8 +19,11 @@ unsafe extern "C" {
     pub fn setrlimit(resource: c_int, lim: *const [u64; 2]) -> c_int;
     pub fn setns(fd: c_int, nstype: c_int) -> c_int;
     pub fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
-    pub fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char)
-    -> c_int;
+    pub fn execve(
+        path: *const c_char,
+        argv: *const *const c_char,
+        envp: *const *const c_char,
+    ) -> c_int;
     pub fn syscall(n: c_long, ...) -> c_long;
     pub fn sendmsg(fd: c_int, msg: *const MsgHdr, flags: c_int) -> isize;
     pub fn open(path: *const c_char, flags: c_int, ...) -> c_int;
@@ -116,7 +119,8 @@ pub fn mount_flags(path: &str) -> u64 {
         return 0;
     }
     // ST_* bits match MS_* except relatime (ST_RELATIME is 4096).
-    let mut flags = st.flag & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+    let mut flags =
+        st.flag & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
     if st.flag & 4096 != 0 {
         flags |= MS_RELATIME;
     }
@@ -138,7 +142,11 @@ pub const PR_CAP_AMBIENT: c_int = 47;
 pub const PR_CAP_AMBIENT_RAISE: u64 = 2;
 pub const PR_CAP_AMBIENT_CLEAR_ALL: u64 = 4;
 pub const SECCOMP_MODE_FILTER: u64 = 2;
-pub const SYS_CAPSET: c_long = if cfg!(target_arch = "aarch64") { 91 } else { 126 };
+pub const SYS_CAPSET: c_long = if cfg!(target_arch = "aarch64") {
+    91
+} else {
+    126
+};
 pub const SYS_CLOSE_RANGE: c_long = 436;
 pub const CLOSE_RANGE_CLOEXEC: u32 = 4;
 pub const CAP_LAST: u32 = 40;
@@ -206,7 +214,10 @@ pub fn send_fd(sock: c_int, fd: c_int, name: &str) -> Result<(), String> {
         flags: 0,
     };
     if unsafe { sendmsg(sock, &msg, 0) } < 0 {
-        return Err(format!("cannot send the terminal to the console socket: {}", errno()));
+        return Err(format!(
+            "cannot send the terminal to the console socket: {}",
+            errno()
+        ));
     }
     Ok(())
 }

@@ -10,6 +10,14 @@ use nix::sys::memfd::{MFdFlags, memfd_create};
 #[allow(dead_code)] // decode is the helper's side
 pub mod plan;
 
+/// One hook runner for the helper and the plugin.
+#[path = "../init/hooks.rs"]
+pub mod hooks;
+
+#[path = "../init/sys.rs"]
+#[allow(dead_code)] // the helper's syscalls; the plugin uses those hooks.rs needs
+mod sys;
+
 static HELPER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lxcri-init"));
 
 /// A memfd holding the helper (close-on-exec; the spawn code places it at `fd::EXE`).
