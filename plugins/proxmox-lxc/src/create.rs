@@ -1,5 +1,8 @@
-//! create: map the bundle, provide the template, allocate a vmid, create the CT and
-//! wait; on any failure after that, remove the CT and a template this create uploaded.
+//! create: map the bundle, provide the template, and make the CT under a fresh vmid
+//! (safe under nextid races and lost answers, `lxcri_pve_client::guest::NewGuest`).
+//! A failure leaves the record, and the host's `delete --force` removes the CT once
+//! its marker proves it ours. An uploaded template stays: it is named by its
+//! content, so other containers with the same rootfs use it.
 
 use std::path::Path;
 
@@ -10,7 +13,7 @@ use lxcri_plugin_api::{
 use lxcri_pve_client::{
     Pve,
     backend::Flavor,
-    guest::{self, GuestKind, GuestRecord, Lifecycle},
+    guest::{self, GuestKind, Marker, NewGuest},
     params,
 };
 use oci_spec::runtime::Spec;
@@ -19,6 +22,7 @@ use serde_json::json;
 use crate::{
     LxcFlavor,
     mapping::{self, TEMPLATE_ANNOTATION},
+    root_only,
     template::{self, Template},
 };
 
@@ -34,7 +38,11 @@ impl Flavor for LxcFlavor {
         let cfg = &self.cfg;
         let spec: Spec = serde_json::from_value(req.config.clone())
             .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
-        let (mut ct_params, warnings) = mapping::map(&spec, c.id, cfg)?;
+        let marker = Marker::new(c.id);
+        let (mut ct_params, warnings) = mapping::map(&spec, &marker, cfg)?;
+        if !cfg.api.is_root_pam() {
+            root_only::check(&ct_params)?;
+        }
         for w in warnings {
             tracing::warn!("{}: {w}", c.id);
         }
@@ -55,52 +63,31 @@ impl Flavor for LxcFlavor {
             .and_then(|a| a.get(TEMPLATE_ANNOTATION).cloned())
             .or_else(|| cfg.template.clone());
         let tpl = match named {
-            Some(volid) => Template {
-                volid,
-                uploaded: false,
-            },
+            Some(volid) => Template { volid },
             None => template::ensure(pve, &node, &cfg.template_storage, &rootfs)?,
         };
         if !Path::new(&rootfs).join("etc/os-release").exists() {
             ct_params.extend(params![("ostype", "unmanaged")]);
         }
-        let created = guest::allocate(pve, |vmid| {
+        let new = NewGuest {
+            pve,
+            kind: Self::KIND,
+            dir: c.dir,
+            marker: &marker,
+            node: node.clone(),
+            home: node.clone(),
+            extra: json!({"template": tpl.volid}),
+        };
+        let record = new.make(|vmid| {
             let mut p = params![("vmid", vmid), ("ostemplate", tpl.volid.as_str())];
             p.extend(ct_params.iter().cloned());
             pve.post(&format!("/nodes/{node}/lxc"), p)
-        });
-        let (vmid, upid) = match created {
-            Ok(x) => x,
-            Err(e) => {
-                template::remove(pve, &node, &tpl);
-                return Err(e.into());
-            }
-        };
-        let record = GuestRecord {
-            vmid,
-            node: node.clone(),
-            started: false,
-            paused: false,
-            extra: json!({"template": tpl.volid, "uploaded": tpl.uploaded}),
-        };
-        // Recorded before waiting: a crash from here on leaves what `delete --force` needs.
-        record.save(c.dir)?;
-        if let Err(e) = pve.wait(&upid) {
-            tracing::warn!("create of CT {vmid} failed, cleaning up: {e}");
-            Lifecycle {
-                pve,
-                kind: Self::KIND,
-                shutdown_timeout: cfg.shutdown_timeout,
-            }
-            .abandon(&record, c.dir);
-            template::remove(pve, &node, &tpl);
-            return Err(e.into());
-        }
-        tracing::info!("{} is CT {vmid} on {node}", c.id);
+        })?;
+        tracing::info!("{} is CT {} on {node}", c.id, record.vmid);
         Ok(BackendState {
             status: Status::Created,
             pid: None,
-            private: json!({"vmid": vmid, "node": node}),
+            private: json!({"vmid": record.vmid, "node": node}),
         })
     }
 }

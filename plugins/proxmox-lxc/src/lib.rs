@@ -7,6 +7,7 @@
 mod config;
 mod create;
 mod mapping;
+mod root_only;
 mod template;
 
 use lxcri_plugin_api::{PluginContext, PluginError, PluginInfo, capability};

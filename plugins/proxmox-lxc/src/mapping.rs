@@ -3,7 +3,11 @@
 //! error; see docs/backends/proxmox-lxc.md for the table.
 
 use lxcri_plugin_api::PluginError;
-use lxcri_pve_client::{Params, params};
+use lxcri_pve_client::{
+    Params,
+    guest::{Marker, TAG},
+    params,
+};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
 use crate::config::LxcConfig;
@@ -34,7 +38,11 @@ fn refuse(what: impl Into<String>) -> PluginError {
 const MIB: i64 = 1024 * 1024;
 
 /// Maps `spec` to create parameters (without vmid/ostemplate), plus warnings.
-pub fn map(spec: &Spec, id: &str, cfg: &LxcConfig) -> Result<(Params, Vec<String>), PluginError> {
+pub fn map(
+    spec: &Spec,
+    marker: &Marker,
+    cfg: &LxcConfig,
+) -> Result<(Params, Vec<String>), PluginError> {
     let mut p: Params = Vec::new();
     let mut warnings = Vec::new();
     if let Some(hostname) = spec.hostname().as_deref().filter(|h| !h.is_empty()) {
@@ -202,8 +210,8 @@ pub fn map(spec: &Spec, id: &str, cfg: &LxcConfig) -> Result<(Params, Vec<String
     p.extend(params![
         ("unprivileged", cfg.unprivileged),
         ("rootfs", format!("{}:{}", cfg.storage, cfg.disk_size_gb)),
-        ("tags", lxcri_pve_client::guest::TAG),
-        ("description", lxcri_pve_client::guest::marker(id)),
+        ("tags", TAG),
+        ("description", marker.description()),
     ]);
     if let Some(features) = &cfg.features {
         p.extend(params![("features", features.as_str())]);
@@ -241,7 +249,7 @@ mod tests {
             bridge: Some("vmbr0".into()),
             ..Default::default()
         };
-        let (p, warnings) = map(&spec(base()), "c1", &cfg).unwrap();
+        let (p, warnings) = map(&spec(base()), &Marker::new("c1"), &cfg).unwrap();
         assert_eq!(get(&p, "hostname"), Some("web"));
         assert_eq!(get(&p, "entrypoint"), Some("sleep 100"));
         assert_eq!(get(&p, "env"), Some("A=1\0PATH=/bin"));
@@ -253,7 +261,11 @@ mod tests {
         assert_eq!(get(&p, "net0"), Some("name=eth0,bridge=vmbr0,ip=dhcp"));
         assert_eq!(get(&p, "unprivileged"), Some("1"));
         assert_eq!(get(&p, "tags"), Some("lxcri"));
-        assert_eq!(get(&p, "description"), Some("proxmox-lxcri id=c1"));
+        assert!(
+            get(&p, "description")
+                .unwrap()
+                .starts_with("proxmox-lxcri id=c1 nonce=")
+        );
         assert!(warnings.is_empty());
     }
 
@@ -263,7 +275,7 @@ mod tests {
         let mut s = base();
         s["process"]["cwd"] = "/app".into();
         assert!(
-            map(&spec(s), "c", &cfg)
+            map(&spec(s), &Marker::new("c"), &cfg)
                 .unwrap_err()
                 .message
                 .contains("process.cwd")
@@ -271,7 +283,7 @@ mod tests {
         let mut s = base();
         s["process"]["args"] = serde_json::json!(["sh", "-c", "echo hi"]);
         assert!(
-            map(&spec(s), "c", &cfg)
+            map(&spec(s), &Marker::new("c"), &cfg)
                 .unwrap_err()
                 .message
                 .contains("whitespace")
@@ -279,7 +291,7 @@ mod tests {
         let mut s = base();
         s["mounts"] = serde_json::json!([{"destination": "/data", "type": "bind", "source": "/srv/x", "options": ["rbind"]}]);
         assert!(
-            map(&spec(s.clone()), "c", &cfg)
+            map(&spec(s.clone()), &Marker::new("c"), &cfg)
                 .unwrap_err()
                 .message
                 .contains("bind_mount_prefixes")
@@ -288,12 +300,12 @@ mod tests {
             bind_mount_prefixes: vec!["/srv".into()],
             ..Default::default()
         };
-        let (p, _) = map(&spec(s), "c", &cfg).unwrap();
+        let (p, _) = map(&spec(s), &Marker::new("c"), &cfg).unwrap();
         assert_eq!(get(&p, "mp0"), Some("/srv/x,mp=/data"));
         let mut s = base();
         s["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}]);
         assert!(
-            map(&spec(s), "c", &cfg)
+            map(&spec(s), &Marker::new("c"), &cfg)
                 .unwrap_err()
                 .message
                 .contains("network namespace")

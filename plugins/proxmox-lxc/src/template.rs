@@ -5,16 +5,15 @@
 use std::{fs, io::Cursor, os::unix::fs::FileTypeExt, path::Path};
 
 use lxcri_plugin_api::PluginError;
-use lxcri_pve_client::{Pve, PveError, params};
+use lxcri_pve_client::{Pve, params};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tar::{EntryType, Header, HeaderMode};
 
-/// A template volume for the create, and whether this create uploaded it.
+/// A template volume for the create.
 #[derive(Debug, Clone)]
 pub struct Template {
     pub volid: String,
-    pub uploaded: bool,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> PluginError {
@@ -94,47 +93,19 @@ pub fn ensure(
     )?;
     if existing.iter().any(|c| c.volid == volid) {
         tracing::debug!("reusing template {volid}");
-        return Ok(Template {
-            volid,
-            uploaded: false,
-        });
+        return Ok(Template { volid });
     }
     tracing::info!("uploading template {volid} ({} bytes)", data.len());
-    match pve.upload(node, storage, "vztmpl", &file, data) {
-        Ok(_) => Ok(Template {
-            volid,
-            uploaded: true,
-        }),
-        Err(e) if e.is_already_exists() => Ok(Template {
-            volid,
-            uploaded: false,
-        }),
-        Err(e) => Err(e.into()),
+    // Uploading is idempotent (the same content under the same name; Proxmox
+    // overwrites: fact 9), so a lost answer is answered by uploading again.
+    let mut tries = 0;
+    loop {
+        match pve.upload(node, storage, "vztmpl", &file, data.clone()) {
+            Ok(_) => return Ok(Template { volid }),
+            Err(e) if e.is_lost() && tries < 3 => tries += 1,
+            Err(e) => return Err(e.into()),
+        }
     }
-}
-
-/// Removes a template this create uploaded (after a failed create).
-pub fn remove(pve: &Pve, node: &str, t: &Template) {
-    if !t.uploaded {
-        return;
-    }
-    let (storage, volume) = t.volid.split_once(':').unwrap_or(("local", &t.volid));
-    let path = format!("/nodes/{node}/storage/{storage}/content/{}", encode(volume));
-    let result: Result<_, PveError> = pve.delete_task(&path, vec![]);
-    if let Err(e) = result {
-        tracing::warn!("could not remove uploaded template {}: {e}", t.volid);
-    }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

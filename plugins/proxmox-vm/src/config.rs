@@ -24,6 +24,9 @@ pub struct VmConfig {
     pub agent: bool,
     /// Run the bundle's process through the agent once the VM has started.
     pub run_process_via_agent: bool,
+    /// Seconds to wait for the guest agent to answer after boot (it takes tens of
+    /// seconds, up to about 110 s).
+    pub agent_timeout_secs: u64,
     /// Memory (MiB) when the bundle sets no limit.
     pub default_memory_mb: u32,
     /// Seconds an ACPI shutdown (TERM) waits before the VM is stopped.
@@ -42,6 +45,7 @@ impl Default for VmConfig {
             bridge: None,
             agent: false,
             run_process_via_agent: false,
+            agent_timeout_secs: 180,
             default_memory_mb: 1024,
             shutdown_timeout: 60,
         }

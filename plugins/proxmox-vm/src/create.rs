@@ -1,6 +1,8 @@
-//! create: clone the template VM under a fresh vmid (retried when nextid races), apply
-//! the settings, and remove the clone if anything fails; after start, optionally run
-//! the bundle's process through the agent.
+//! create: clone the template VM under a fresh vmid (safe under nextid races and lost
+//! answers, `lxcri_pve_client::guest::NewGuest`), then apply the settings. A failure
+//! after the clone leaves the record, and the host's `delete --force` removes the
+//! clone once its marker proves it ours. After start, optionally run the bundle's
+//! process through the agent.
 
 use lxcri_plugin_api::{
     Container, PluginError,
@@ -9,7 +11,7 @@ use lxcri_plugin_api::{
 use lxcri_pve_client::{
     Pve,
     backend::Flavor,
-    guest::{self, GuestKind, GuestRecord, Lifecycle},
+    guest::{self, GuestKind, GuestRecord, Marker, NewGuest},
     params,
 };
 use oci_spec::runtime::Spec;
@@ -29,7 +31,8 @@ impl Flavor for VmFlavor {
         let cfg = &self.cfg;
         let spec: Spec = serde_json::from_value(req.config.clone())
             .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
-        let (settings, warnings) = mapping::settings(&spec, c.id, cfg)?;
+        let marker = Marker::new(c.id);
+        let (settings, warnings) = mapping::settings(&spec, &marker, cfg)?;
         for w in warnings {
             tracing::warn!("{}: {w}", c.id);
         }
@@ -42,12 +45,21 @@ impl Flavor for VmFlavor {
             None if cfg.nodes.is_empty() || cfg.nodes.contains(&source) => source.clone(),
             None => guest::choose_node(pve, None, &cfg.nodes)?,
         };
-        let (vmid, upid) = guest::allocate(pve, |vmid| {
+        let new = NewGuest {
+            pve,
+            kind: Self::KIND,
+            dir: c.dir,
+            marker: &marker,
+            node: source.clone(),
+            home: node.clone(),
+            extra: json!({"template": template, "command": mapping::agent_command(&spec)}),
+        };
+        let record = new.make(|vmid| {
             let mut p = params![
                 ("newid", vmid),
                 ("name", mapping::vm_name(c.id)),
                 ("full", cfg.full_clone),
-                ("description", guest::marker(c.id)),
+                ("description", marker.description()),
             ];
             if cfg.full_clone
                 && let Some(storage) = &cfg.storage
@@ -59,33 +71,22 @@ impl Flavor for VmFlavor {
             }
             pve.post(&format!("/nodes/{source}/qemu/{template}/clone"), p)
         })?;
-        let record = GuestRecord {
-            vmid,
-            node: node.clone(),
-            started: false,
-            paused: false,
-            extra: json!({"template": template, "command": mapping::agent_command(&spec)}),
-        };
-        // Recorded before waiting: a crash from here on leaves what `delete --force` needs.
-        record.save(c.dir)?;
-        let configured = pve
-            .wait(&upid)
-            .and_then(|_| pve.put(&format!("/nodes/{node}/qemu/{vmid}/config"), settings));
-        if let Err(e) = configured {
-            tracing::warn!("create of VM {vmid} failed, cleaning up: {e}");
-            Lifecycle {
-                pve,
-                kind: Self::KIND,
-                shutdown_timeout: cfg.shutdown_timeout,
+        let vmid = record.vmid;
+        let path = format!("/nodes/{}/qemu/{vmid}/config", record.node);
+        // PUT config is idempotent: a lost answer is answered by sending it again.
+        let mut tries = 0;
+        loop {
+            match pve.put(&path, settings.clone()) {
+                Ok(_) => break,
+                Err(e) if (e.is_lost() || e.is_transient_lock()) && tries < 5 => tries += 1,
+                Err(e) => return Err(e.into()),
             }
-            .abandon(&record, c.dir);
-            return Err(e.into());
         }
-        tracing::info!("{} is VM {vmid} on {node}", c.id);
+        tracing::info!("{} is VM {vmid} on {}", c.id, record.node);
         Ok(BackendState {
             status: Status::Created,
             pid: None,
-            private: json!({"vmid": vmid, "node": node}),
+            private: json!({"vmid": vmid, "node": record.node}),
         })
     }
 
@@ -95,7 +96,7 @@ impl Flavor for VmFlavor {
         }
         let command: Vec<String> =
             serde_json::from_value(record.extra["command"].clone()).unwrap_or_default();
-        crate::exec::start(pve, record, &command).map(|_| ())
+        crate::exec::start(pve, record, &command, self.cfg.agent_timeout_secs).map(|_| ())
     }
 
     fn exec(
@@ -108,6 +109,6 @@ impl Flavor for VmFlavor {
             return Err(PluginError::unsupported("exec needs the QEMU guest agent")
                 .with_hint("set agent = true in [plugins.proxmox-vm] (and install qemu-guest-agent in the template)"));
         }
-        crate::exec::run(pve, record, &req)
+        crate::exec::run(pve, record, &req, self.cfg.agent_timeout_secs)
     }
 }

@@ -1,36 +1,110 @@
-//! exec through the QEMU guest agent: `agent/exec` starts the command, `exec-status`
-//! is polled until it exits; its output is returned for the host to print.
+//! exec through the QEMU guest agent: wait (bounded) until the agent answers, start
+//! the command with `agent/exec`, then poll `exec-status` until it exits; its output
+//! is returned for the host to print.
+//!
+//! The agent answers only once the guest has booted, tens of seconds after start
+//! (fact 5 of reference/pve-api.md), and its config may disable guest-exec.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lxcri_plugin_api::{
     PluginError,
     types::{ExecRequest, ExecResult},
 };
-use lxcri_pve_client::{Params, Pve, guest::GuestRecord, lenient, params};
+use lxcri_pve_client::{Params, Pve, PveError, guest::GuestRecord, lenient, params};
 use serde_json::Value;
 
-/// Starts `command` in the guest; returns the agent's pid.
-pub fn start(pve: &Pve, record: &GuestRecord, command: &[String]) -> Result<i64, PluginError> {
+const NOT_RUNNING: &str = "QEMU guest agent is not running";
+
+/// Waits until the agent answers a ping, for at most `timeout` seconds, logging its
+/// progress every 10 s.
+pub fn wait_for_agent(pve: &Pve, record: &GuestRecord, timeout: u64) -> Result<(), PluginError> {
+    let path = format!("/nodes/{}/qemu/{}/agent/ping", record.node, record.vmid);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(timeout);
+    let mut reported = start;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match pve.post(&path, vec![]) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.message().contains(NOT_RUNNING) || e.is_lost() => {}
+            Err(e) => return Err(e.into()),
+        }
+        let now = Instant::now();
+        if now + pause > deadline {
+            return Err(PluginError::timeout(format!(
+                "the guest agent of VM {} did not answer within {timeout} s",
+                record.vmid
+            ))
+            .with_hint(
+                "check that qemu-guest-agent runs in the template, or raise agent_timeout_secs",
+            ));
+        }
+        if now.duration_since(reported) >= Duration::from_secs(10) {
+            reported = now;
+            tracing::info!(
+                "waiting for the guest agent of VM {} ({} s of {timeout} s)",
+                record.vmid,
+                now.duration_since(start).as_secs()
+            );
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Starts `command` in the guest once its agent answers; returns the agent's pid.
+pub fn start(
+    pve: &Pve,
+    record: &GuestRecord,
+    command: &[String],
+    agent_timeout: u64,
+) -> Result<i64, PluginError> {
     if command.is_empty() {
         return Err(PluginError::invalid_input("nothing to execute"));
     }
+    wait_for_agent(pve, record, agent_timeout)?;
     let p: Params = command
         .iter()
         .map(|a| ("command".to_string(), a.clone()))
         .collect();
-    let reply = pve.post(
-        &format!("/nodes/{}/qemu/{}/agent/exec", record.node, record.vmid),
-        p,
-    )?;
+    let reply = pve
+        .post(
+            &format!("/nodes/{}/qemu/{}/agent/exec", record.node, record.vmid),
+            p,
+        )
+        .map_err(|e| exec_error(record, e))?;
     reply
         .get("pid")
         .and_then(lenient::value_int)
         .ok_or_else(|| PluginError::backend(format!("agent/exec answered without a pid: {reply}")))
 }
 
+fn exec_error(record: &GuestRecord, e: PveError) -> PluginError {
+    if e.message().contains("has been disabled") {
+        return PluginError::unsupported(format!(
+            "the guest agent of VM {} has guest-exec disabled",
+            record.vmid
+        ))
+        .with_hint("allow guest-exec in the template's qemu-ga config (block-rpcs / allow-rpcs)");
+    }
+    if e.is_lost() {
+        // Not sent again: the command may have started, and would run twice.
+        return PluginError::unavailable(format!(
+            "the answer to agent/exec in VM {} was lost; the command may have started",
+            record.vmid
+        ));
+    }
+    e.into()
+}
+
 /// Runs the request's process and waits for it (or returns its pid when detached).
-pub fn run(pve: &Pve, record: &GuestRecord, req: &ExecRequest) -> Result<ExecResult, PluginError> {
+pub fn run(
+    pve: &Pve,
+    record: &GuestRecord,
+    req: &ExecRequest,
+    agent_timeout: u64,
+) -> Result<ExecResult, PluginError> {
     let args: Vec<String> =
         serde_json::from_value(req.process.get("args").cloned().unwrap_or(Value::Null))
             .unwrap_or_default();
@@ -43,7 +117,7 @@ pub fn run(pve: &Pve, record: &GuestRecord, req: &ExecRequest) -> Result<ExecRes
         command.extend(env);
     }
     command.extend(args);
-    let pid = start(pve, record, &command)?;
+    let pid = start(pve, record, &command, agent_timeout)?;
     if req.detach {
         return Ok(ExecResult {
             pid: Some(pid as i32),

@@ -4,7 +4,11 @@
 //! `run_process_via_agent` is set.
 
 use lxcri_plugin_api::PluginError;
-use lxcri_pve_client::{Params, params};
+use lxcri_pve_client::{
+    Params,
+    guest::{Marker, TAG},
+    params,
+};
 use oci_spec::runtime::Spec;
 
 use crate::config::VmConfig;
@@ -34,10 +38,10 @@ pub fn vm_name(id: &str) -> String {
 /// The config applied after the clone (PUT /config), plus warnings.
 pub fn settings(
     spec: &Spec,
-    id: &str,
+    marker: &Marker,
     cfg: &VmConfig,
 ) -> Result<(Params, Vec<String>), PluginError> {
-    let mut p = params![("name", vm_name(id))];
+    let mut p = params![("name", vm_name(&marker.id))];
     let mut warnings = Vec::new();
     let mut memory = None;
     let mut cores = None;
@@ -80,8 +84,8 @@ pub fn settings(
         warnings.push("the VM boots its template's OS; the bundle's process is not run (set run_process_via_agent)".into());
     }
     p.extend(params![
-        ("tags", lxcri_pve_client::guest::TAG),
-        ("description", lxcri_pve_client::guest::marker(id)),
+        ("tags", TAG),
+        ("description", marker.description()),
     ]);
     Ok((p, warnings))
 }
@@ -121,7 +125,7 @@ mod tests {
             bridge: Some("vmbr0".into()),
             ..Default::default()
         };
-        let (p, _) = settings(&spec, "vm1", &cfg).unwrap();
+        let (p, _) = settings(&spec, &Marker::new("vm1"), &cfg).unwrap();
         let get = |k: &str| p.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         assert_eq!(get("memory").as_deref(), Some("1024"));
         assert_eq!(get("cores").as_deref(), Some("2"));

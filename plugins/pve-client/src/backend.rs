@@ -3,7 +3,7 @@
 //! kind of guest (and, optionally, how to exec in it).
 
 use lxcri_plugin_api::{
-    BackendPlugin, Container, ErrorKind, PluginError,
+    BackendPlugin, Container, PluginError,
     types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry},
 };
 use serde_json::Value;
@@ -71,7 +71,7 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
 
     fn start(&self, c: Container<'_>) -> Result<(), PluginError> {
         let mut record = self.record(c)?;
-        self.lifecycle().start(&mut record, c.dir)?;
+        self.lifecycle().start(c.id, &mut record, c.dir)?;
         self.flavor.after_start(&self.pve, &record)
     }
 
@@ -80,26 +80,42 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
     }
 
     fn kill(&self, c: Container<'_>, signal: i32, _all: bool) -> Result<(), PluginError> {
-        self.lifecycle().kill(&self.record(c)?, signal)
+        self.lifecycle()
+            .kill(c.id, &mut self.record(c)?, c.dir, signal)
     }
 
+    /// Destroys the recorded guest; with `force` and no local record, every guest
+    /// whose marker names this container (a lost state, a crash before the record).
     fn delete(&self, c: Container<'_>, force: bool) -> Result<(), PluginError> {
-        let record = match self.record(c) {
-            Ok(r) => r,
-            Err(e) if force && e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+        let records = match GuestRecord::load(c.dir) {
+            Some(r) => vec![r],
+            None if force => guest::find(&self.pve, F::KIND, c.id)?
+                .into_iter()
+                .map(|f| GuestRecord {
+                    vmid: f.vmid,
+                    node: f.node,
+                    nonce: f.marker.nonce,
+                    creating: false,
+                    started: f.running,
+                    paused: false,
+                    extra: Value::Null,
+                })
+                .collect(),
+            None => vec![self.record(c)?],
         };
-        self.lifecycle().destroy(&record, force)?;
+        for record in &records {
+            self.lifecycle().destroy(c.id, record, force)?;
+        }
         GuestRecord::remove(c.dir);
         Ok(())
     }
 
     fn pause(&self, c: Container<'_>) -> Result<(), PluginError> {
-        self.lifecycle().pause(&mut self.record(c)?, c.dir)
+        self.lifecycle().pause(c.id, &mut self.record(c)?, c.dir)
     }
 
     fn resume(&self, c: Container<'_>) -> Result<(), PluginError> {
-        self.lifecycle().resume(&mut self.record(c)?, c.dir)
+        self.lifecycle().resume(c.id, &mut self.record(c)?, c.dir)
     }
 
     fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
@@ -116,8 +132,8 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
         match op {
             "find" => {
                 let id = req.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-                Ok(match guest::find(&self.pve, F::KIND, id)? {
-                    Some(r) => serde_json::json!({"vmid": r.vmid, "node": r.node}),
+                Ok(match guest::find(&self.pve, F::KIND, id)?.first() {
+                    Some(f) => serde_json::json!({"vmid": f.vmid, "node": f.node}),
                     None => Value::Null,
                 })
             }

@@ -23,6 +23,11 @@ impl Pve {
         Ok(Self { runtime, client })
     }
 
+    /// How long a task may run before waiting for it gives up.
+    pub fn task_timeout(&self) -> std::time::Duration {
+        self.client.task_timeout()
+    }
+
     pub fn get<T: DeserializeOwned>(&self, path: &str, query: Params) -> Result<T, PveError> {
         self.runtime.block_on(self.client.get(path, query))
     }

@@ -131,6 +131,11 @@ impl PveClient {
         })
     }
 
+    /// How long a task may run before waiting for it gives up.
+    pub fn task_timeout(&self) -> Duration {
+        self.task_timeout
+    }
+
     fn endpoint(&self) -> (usize, &url::Url) {
         let i = self.preferred.load(Ordering::Relaxed) % self.endpoints.len();
         (i, &self.endpoints[i])
@@ -171,24 +176,21 @@ impl PveClient {
         } else {
             req.form(params)
         };
-        let resp = req.send().await.map_err(|e| {
-            let text = chain(&e);
-            if e.is_timeout() {
-                PveError::Timeout(format!("{method} {path}"))
-            } else {
-                PveError::Unreachable(format!("{base}: {text}"))
-            }
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(base, method, path, &e))?;
         let status = resp.status();
+        let reason = reason_phrase(&resp);
         let body = resp
             .bytes()
             .await
-            .map_err(|e| PveError::Unreachable(format!("{base}: {}", chain(&e))))?;
+            .map_err(|e| transport_error(base, method, path, &e))?;
         let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(json.get("data").cloned().unwrap_or(Value::Null));
         }
-        Err(http_error(method.as_str(), path, status, &json))
+        Err(http_error(method.as_str(), path, status, reason, &json))
     }
 
     fn classify(&self, err: &PveError, path: &str) -> Retry {
@@ -484,13 +486,14 @@ impl PveClient {
                     let resp = req
                         .send()
                         .await
-                        .map_err(|e| PveError::Unreachable(format!("{base}: {}", chain(&e))))?;
+                        .map_err(|e| transport_error(&base, &Method::POST, &path, &e))?;
                     let status = resp.status();
+                    let reason = reason_phrase(&resp);
                     let json: Value = resp.json().await.unwrap_or(Value::Null);
                     if status.is_success() {
                         Ok(json.get("data").cloned().unwrap_or(Value::Null))
                     } else {
-                        Err(http_error("POST", &path, status, &json))
+                        Err(http_error("POST", &path, status, reason, &json))
                     }
                 }
             })
@@ -526,8 +529,47 @@ macro_rules! display_param {
 
 display_param!(u32, u64, i32, i64, usize, String, &str);
 
-/// The error for a non-2xx answer: Proxmox's `message` and `errors` from the body.
-fn http_error(method: &str, path: &str, status: reqwest::StatusCode, json: &Value) -> PveError {
+/// What a failed exchange means. A connection that never opened is safe to retry
+/// anywhere; a read (GET) may always be repeated; but a write whose answer did not
+/// arrive may have taken effect, so it is reported as lost, never re-sent here.
+fn transport_error(base: &url::Url, method: &Method, path: &str, e: &reqwest::Error) -> PveError {
+    let text = chain(e);
+    let may_have_acted = !e.is_connect() && *method != Method::GET && path != "/access/ticket";
+    if may_have_acted {
+        return PveError::Lost {
+            method: method.to_string(),
+            path: path.to_string(),
+            detail: if e.is_timeout() {
+                "no answer before the deadline".into()
+            } else {
+                text
+            },
+        };
+    }
+    if e.is_timeout() {
+        PveError::Timeout(format!("{method} {path}"))
+    } else {
+        PveError::Unreachable(format!("{base}: {text}"))
+    }
+}
+
+/// The reason phrase as sent. Before PVE 8.4 it is the only place that carries the
+/// error text (fact 8 of reference/pve-api.md).
+fn reason_phrase(resp: &reqwest::Response) -> Option<String> {
+    resp.extensions()
+        .get::<hyper::ext::ReasonPhrase>()
+        .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+}
+
+/// The error for a non-2xx answer: Proxmox's `message` and `errors` from the body, or
+/// the reason phrase when the body has no message.
+fn http_error(
+    method: &str,
+    path: &str,
+    status: reqwest::StatusCode,
+    reason: Option<String>,
+    json: &Value,
+) -> PveError {
     let errors: BTreeMap<String, String> = json
         .get("errors")
         .and_then(|e| e.as_object())
@@ -552,9 +594,10 @@ fn http_error(method: &str, path: &str, status: reqwest::StatusCode, json: &Valu
         message: json
             .get("message")
             .and_then(|m| m.as_str())
-            .unwrap_or("")
-            .trim()
-            .to_string(),
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .or(reason.filter(|r| Some(r.as_str()) != status.canonical_reason()))
+            .unwrap_or_default(),
         errors,
     }))
 }

@@ -32,6 +32,14 @@ pub struct ConnectionConfig {
     pub ticket_renew_after_secs: Option<u64>,
 }
 
+impl ConnectionConfig {
+    /// Whether requests authenticate as root@pam. An API token never does, even one of
+    /// root@pam (`root@pam!name` is another user: fact 3 of reference/pve-api.md).
+    pub fn is_root_pam(&self) -> bool {
+        self.token_file.is_none() && self.username.as_deref() == Some("root@pam")
+    }
+}
+
 /// TLS verification: the system roots by default, or a CA file, or a pinned
 /// SHA-256 fingerprint of the server certificate, or (explicitly) none.
 #[derive(Debug, Clone, Deserialize, Default)]

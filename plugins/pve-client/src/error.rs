@@ -27,6 +27,14 @@ pub enum PveError {
     Http(Box<HttpError>),
     #[error("{0}: no answer before the deadline")]
     Timeout(String),
+    /// A write whose answer never came: Proxmox may or may not have acted (fact 1 of
+    /// reference/pve-api.md). Never re-sent blindly; the caller reads the state again.
+    #[error("{method} {path}: the answer was lost ({detail}); Proxmox may have acted")]
+    Lost {
+        method: String,
+        path: String,
+        detail: String,
+    },
     #[error("task {upid} failed: {status}{}", tail(.log))]
     TaskFailed {
         upid: String,
@@ -107,6 +115,32 @@ impl PveError {
         m.contains("can't lock file") || m.contains("is locked")
     }
 
+    /// A lock that our own operations hold for a while and then drop: a flock
+    /// timeout, or the `create`/`clone` lock of a guest being made. Worth waiting
+    /// for; a `backup` or `migrate` lock is not.
+    pub fn is_transient_lock(&self) -> bool {
+        let m = self.message();
+        m.contains("can't lock file")
+            || m.contains("is locked (create)")
+            || m.contains("is locked (clone)")
+    }
+
+    /// A create or clone onto a vmid that someone else holds, found early or by the
+    /// worker ("already exists", "config file already exists").
+    pub fn is_collision(&self) -> bool {
+        self.message().contains("already exists")
+    }
+
+    /// An answer lost after the request was sent.
+    pub fn is_lost(&self) -> bool {
+        matches!(self, PveError::Lost { .. })
+    }
+
+    /// A node without quorum refusing a write (fact 7).
+    pub fn is_no_quorum(&self) -> bool {
+        self.message().contains("no quorum")
+    }
+
     /// A power action on a stopped guest ("CT 100 not running").
     pub fn is_not_running(&self) -> bool {
         self.message().contains("not running")
@@ -135,9 +169,21 @@ impl From<PveError> for PluginError {
                 "check `endpoints` in the config and that pveproxy (port 8006) is reachable",
             ),
             PveError::Timeout(_) => PluginError::timeout(text),
+            PveError::Lost { .. } => PluginError::unavailable(text).with_hint(
+                "check the guest in Proxmox; `delete --force` removes what this container made",
+            ),
+            _ if err.is_no_quorum() => PluginError::unavailable(text).with_hint(
+                "the node has lost quorum (`pvecm status` on it); pin `node` to a quorate node or wait",
+            ),
             PveError::TaskFailed { .. } => PluginError::backend(text),
             PveError::Decode { .. } => PluginError::backend(text),
             PveError::Http(h) => match h.status {
+                403 if h.message.contains("only allowed for root@pam") => {
+                    PluginError::permission(text).with_hint(
+                        "Proxmox reserves this setting for root@pam, which an API token never is; \
+                         use username = \"root@pam\" with password_file, or drop the setting",
+                    )
+                }
                 401 => PluginError::permission(text)
                     .with_hint("check the API token or user/password configured for this plugin"),
                 403 => PluginError::permission(text).with_hint(

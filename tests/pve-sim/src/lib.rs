@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 mod handlers;
 pub mod model;
+mod permissions;
 pub mod request;
 pub mod schema;
 mod server;
@@ -18,7 +19,7 @@ mod tasks;
 mod tls;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -28,18 +29,41 @@ use serde_json::Value;
 pub use error::{ApiError, ApiResult};
 pub use model::{Cluster, Kind, Power};
 
-/// Simulator settings.
+/// How much faster than Proxmox the simulator's clock runs: a wait that takes 10 s on
+/// a real node takes `10 s × TIME_SCALE` here, so tests see every real delay, only
+/// shorter.
+pub const TIME_SCALE: f64 = 0.02;
+
+/// A real-world duration of `secs` seconds, on the simulator's clock.
+pub fn scaled(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs * TIME_SCALE)
+}
+
+/// Simulator settings. Every behaviour that real Proxmox always has is on by default;
+/// `docs/pve-sim.md` lists each with the fact it comes from.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub nodes: Vec<String>,
     /// How long each task runs before its effect applies.
     pub task_duration: Duration,
-    /// How long a mutating call waits for a guest lock held by a worker (real: 10 s).
+    /// How long a flock on a guest config waits (real: 10 s).
     pub lock_timeout: Duration,
+    /// How long a clone worker waits for the new vmid's flock (real: 1 s).
+    pub clone_lock_timeout: Duration,
     /// Ticket and CSRF lifetime (real: 2 h).
     pub ticket_lifetime: Duration,
-    /// Delay before every 401 (real: 3 s).
+    /// Delay before every 401 (real: 3 s, pve-api.md §1.1 and fact 12).
     pub auth_failure_delay: Duration,
+    /// How long after a VM starts its guest agent answers (real: tens of seconds, up
+    /// to ~110 s; fact 5).
+    pub agent_boot_delay: Duration,
+    /// How stale the status in /cluster/resources is (real: ~10 s of RRD; fact 11).
+    pub resources_lag: Duration,
+    /// LXC suspend is a CRIU checkpoint that leaves the CT stopped (fact 4); off: a
+    /// freeze, as for QEMU.
+    pub lxc_suspend_checkpoint: bool,
+    /// An upload under an existing file name replaces it (fact 9); off: refused.
+    pub upload_overwrites: bool,
     /// `user@realm` → password.
     pub users: BTreeMap<String, String>,
     /// `user@realm!tokenid` → secret.
@@ -51,15 +75,40 @@ impl Default for SimConfig {
         Self {
             nodes: vec!["pve1".into(), "pve2".into()],
             task_duration: Duration::from_millis(20),
-            lock_timeout: Duration::from_secs(2),
+            lock_timeout: scaled(10.0),
+            clone_lock_timeout: scaled(1.0),
             ticket_lifetime: Duration::from_secs(7200),
-            auth_failure_delay: Duration::ZERO,
+            auth_failure_delay: scaled(3.0),
+            agent_boot_delay: scaled(20.0),
+            resources_lag: scaled(10.0),
+            lxc_suspend_checkpoint: true,
+            upload_overwrites: true,
             users: BTreeMap::from([("root@pam".into(), "sim-password".into())]),
             tokens: BTreeMap::from([(
                 "root@pam!lxcri".into(),
                 "6f1c7c7e-3d7a-4c61-9f34-5b8f3b2a9e10".into(),
             )]),
         }
+    }
+}
+
+/// Which requests a rule applies to: method (any when `None`) and a path fragment.
+#[derive(Debug, Clone, Default)]
+pub struct Match {
+    pub method: Option<String>,
+    pub path_contains: String,
+}
+
+impl Match {
+    pub fn new(method: &str, path_contains: &str) -> Self {
+        Self {
+            method: Some(method.to_string()),
+            path_contains: path_contains.to_string(),
+        }
+    }
+
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.as_deref().is_none_or(|m| m == method) && path.contains(&self.path_contains)
     }
 }
 
@@ -74,7 +123,8 @@ pub struct FailRule {
     pub times: u32,
 }
 
-/// Injected faults.
+/// Injected faults: behaviours that real Proxmox shows only sometimes. All off by
+/// default.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     /// Added to every request.
@@ -91,6 +141,34 @@ pub struct Faults {
     /// The next N `/cluster/nextid` answers repeat the previous answer, as when
     /// parallel callers ask before any of them creates (a guaranteed race).
     pub nextid_repeats: u32,
+    /// Create and clone onto a vmid that is already taken are accepted and fail
+    /// inside their task, leaving the other guest alone: the race between two clients
+    /// that both passed the early check (fact 2).
+    pub async_collisions: bool,
+    /// Per cent of mutating requests (POST, PUT, DELETE) whose answer is lost after
+    /// the server acted: the connection closes without a reply (fact 1). The choice
+    /// follows a fixed sequence, so a run is repeatable.
+    pub drop_after_commit_percent: u32,
+    /// Requests whose answer is lost after the server acted, (rule, times).
+    pub drop_after_commit: Vec<(Match, u32)>,
+    /// The Nth request from now (0-based) is handled, then held unanswered until
+    /// [`SimHandle::release_stall`]; its connection then closes without a reply. Tests
+    /// kill the client meanwhile.
+    pub stall_request: Option<usize>,
+    /// Task type → N: the next N such workers fail to take the config flock
+    /// ("can't lock file … got timeout" as the task's error, fact 6).
+    pub task_lock_timeouts: BTreeMap<String, u32>,
+    /// Nodes without quorum: every write there fails "cluster not ready - no
+    /// quorum?" (fact 7).
+    pub no_quorum: BTreeSet<String>,
+    /// Error bodies without `message`, the text only in the reason phrase, as before
+    /// PVE 8.4 (fact 8).
+    pub legacy_errors: bool,
+    /// qemu-ga has guest-exec disabled in its config (fact 5).
+    pub guest_exec_disabled: bool,
+    /// API tokens hold only these privileges (privilege separation with narrow ACLs,
+    /// fact 3); `None`: every privilege. Tokens are never root@pam either way.
+    pub token_privileges: Option<BTreeSet<String>>,
 }
 
 /// One logged request.
@@ -113,6 +191,17 @@ pub struct Sim {
     pub log: Mutex<Vec<LoggedRequest>>,
     pub(crate) key: Mutex<Vec<u8>>,
     pub(crate) tls: tls::TlsMaterial,
+    /// Requests seen and mutating requests seen (for `stall_request` and
+    /// `drop_after_commit_percent`), and the stalled request's release.
+    pub(crate) counters: Mutex<Counters>,
+    pub(crate) release: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub requests: usize,
+    pub mutations: u64,
+    pub stalled: bool,
 }
 
 /// A running simulator: endpoints, TLS facts, and control over its state and faults.
@@ -137,6 +226,8 @@ impl SimHandle {
             log: Mutex::new(Vec::new()),
             key: Mutex::new(tls::random_bytes(32)),
             tls: tls::TlsMaterial::generate(),
+            counters: Mutex::new(Counters::default()),
+            release: tokio::sync::Notify::new(),
             config,
         });
         let endpoints = runtime.block_on(server::listen_all(sim.clone()));
@@ -189,6 +280,22 @@ impl SimHandle {
     /// Rotates the ticket key: every issued ticket becomes invalid (as after expiry).
     pub fn expire_tickets(&self) {
         *self.sim.key.lock().expect("key") = tls::random_bytes(32);
+    }
+
+    /// Whether the request chosen by `Faults::stall_request` is being held.
+    pub fn stalled(&self) -> bool {
+        self.sim.counters.lock().expect("counters").stalled
+    }
+
+    /// Lets the stalled request go: its connection closes without an answer.
+    pub fn release_stall(&self) {
+        self.sim.counters.lock().expect("counters").stalled = false;
+        self.sim.release.notify_waiters();
+    }
+
+    /// Restarts the request count that `Faults::stall_request` refers to.
+    pub fn reset_request_count(&self) {
+        self.sim.counters.lock().expect("counters").requests = 0;
     }
 
     /// Takes a node down (its listener drops connections; proxying to it gives 595).

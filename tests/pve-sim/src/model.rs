@@ -1,7 +1,10 @@
 //! The simulated cluster: nodes, storages with their volumes, guests (LXC and QEMU),
 //! and the task registry.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Instant,
+};
 
 /// Guest type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,13 @@ pub enum Power {
     Paused,
 }
 
+/// The flock on a guest's config file (`lock_config_full` / `lock_config_shared`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileLock {
+    pub exclusive: bool,
+    pub shared: u32,
+}
+
 /// A guest. `config` holds the config keys as Proxmox stores them (strings).
 #[derive(Debug, Clone)]
 pub struct Guest {
@@ -40,26 +50,62 @@ pub struct Guest {
     pub node: String,
     pub config: BTreeMap<String, String>,
     pub power: Power,
-    /// A worker currently owns the guest's config lock.
-    pub busy: bool,
+    /// The config file's flock, held by requests and workers.
+    pub flock: FileLock,
     pub snapshots: Vec<String>,
     /// Guest-agent exec results by pid: (exit code, stdout).
     pub agent_exec: BTreeMap<u64, (i64, String)>,
     pub next_agent_pid: u64,
+    /// An LXC suspend wrote a CRIU checkpoint: the CT reads stopped until resume.
+    pub checkpointed: bool,
+    /// When the guest appeared, and when and from what its power last changed (for
+    /// the lag of /cluster/resources and the guest agent's boot time).
+    pub created: Instant,
+    pub power_changed: Instant,
+    pub previous_power: Power,
 }
 
 impl Guest {
     pub fn new(kind: Kind, node: &str) -> Self {
+        // A guest made by a test is as old as Proxmox's caches: no lag applies.
+        let long_ago = Instant::now()
+            .checked_sub(std::time::Duration::from_secs(3600))
+            .unwrap_or_else(Instant::now);
         Self {
             kind,
             node: node.to_string(),
             config: BTreeMap::new(),
             power: Power::Stopped,
-            busy: false,
+            flock: FileLock::default(),
             snapshots: Vec::new(),
             agent_exec: BTreeMap::new(),
             next_agent_pid: 1000,
+            checkpointed: false,
+            created: long_ago,
+            power_changed: long_ago,
+            previous_power: Power::Stopped,
         }
+    }
+
+    /// A guest that appears now (created through the API).
+    pub fn fresh(kind: Kind, node: &str) -> Self {
+        let mut g = Self::new(kind, node);
+        g.created = Instant::now();
+        g
+    }
+
+    /// Changes the power state, remembering the previous one.
+    pub fn set_power(&mut self, power: Power) {
+        if power != self.power {
+            self.previous_power = self.power;
+            self.power = power;
+            self.power_changed = Instant::now();
+        }
+    }
+
+    /// The config file's path in messages ("nodes/pve1/lxc/100.conf").
+    pub fn lock_file(&self, vmid: u32) -> String {
+        lock_file(self.kind, vmid)
     }
 
     pub fn lock(&self) -> Option<&str> {
@@ -68,6 +114,14 @@ impl Guest {
 
     pub fn is_template(&self) -> bool {
         self.config.get("template").is_some_and(|v| v == "1")
+    }
+}
+
+/// The flock file of a guest's config, as Proxmox names it in lock timeouts.
+pub fn lock_file(kind: Kind, vmid: u32) -> String {
+    match kind {
+        Kind::Lxc => format!("/run/lock/lxc/pve-config-{vmid}.lock"),
+        Kind::Qemu => format!("/var/lock/qemu-server/lock-{vmid}.conf"),
     }
 }
 
@@ -109,11 +163,18 @@ pub struct Cluster {
     pub down: BTreeSet<String>,
 }
 
-/// Storages every node has: (id, type, content).
+/// Storages every node has: (id, type, content). `shared` (an NFS export) is the only
+/// one every node sees, so only it can hold a clone made for another node.
 pub const STORAGES: &[(&str, &str, &str)] = &[
     ("local", "dir", "vztmpl,iso,backup"),
     ("local-lvm", "lvmthin", "rootdir,images"),
+    ("shared", "nfs", "rootdir,images"),
 ];
+
+/// Whether a storage is shared between the nodes.
+pub fn storage_shared(storage: &str) -> bool {
+    storage == "shared"
+}
 
 impl Cluster {
     pub fn new(nodes: &[String]) -> Self {

@@ -1,7 +1,7 @@
 //! The HTTPS front: one listener per node, TLS, request decoding, auth, schema
 //! validation, fault injection, and Proxmox's response envelope.
 
-use std::{collections::BTreeMap, convert::Infallible, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -12,12 +12,24 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::{
-    ApiError, LoggedRequest, Sim, auth, handlers,
+    ApiError, LoggedRequest, Sim, auth, handlers, permissions,
     request::{Request, merge_pairs},
     schema,
 };
 
 const MAX_BODY: usize = 512 * 1024;
+
+/// A request whose answer is dropped after the server acted.
+#[derive(Debug)]
+struct LostAnswer;
+
+impl std::fmt::Display for LostAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("answer dropped after commit")
+    }
+}
+
+impl std::error::Error for LostAnswer {}
 
 /// Starts one listener per node; returns their base URLs.
 pub async fn listen_all(sim: Arc<Sim>) -> Vec<String> {
@@ -62,7 +74,13 @@ async fn accept_loop(sim: Arc<Sim>, node: String, listener: TcpListener) {
             let service = service_fn(move |req| {
                 let sim = sim.clone();
                 let node = node.clone();
-                async move { Ok::<_, Infallible>(serve(sim, node, req).await) }
+                async move {
+                    match serve(sim, node, req).await {
+                        Some(response) => Ok(response),
+                        // The answer is lost: hyper closes the connection.
+                        None => Err(LostAnswer),
+                    }
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(tls), service)
@@ -86,13 +104,19 @@ fn respond(status: u16, body: Value, reason: Option<&str>) -> Response<Full<Byte
     resp
 }
 
-fn error_response(err: &ApiError) -> Response<Full<Bytes>> {
+/// Proxmox's error answer: the first message line as the reason phrase, and (since
+/// PVE 8.4, fact 8) the message in the body.
+fn error_response(err: &ApiError, legacy: bool) -> Response<Full<Bytes>> {
     if err.status == 595 || err.status == 596 {
         let mut resp = respond(err.status, Value::Null, Some(&err.message));
         *resp.body_mut() = Full::new(Bytes::new());
         return resp;
     }
-    let mut body = json!({"data": null, "message": format!("{}\n", err.message)});
+    let mut body = if legacy {
+        json!({"data": null})
+    } else {
+        json!({"data": null, "message": format!("{}\n", err.message)})
+    };
     if let Some(errors) = &err.errors {
         body["errors"] = json!(errors);
     }
@@ -104,7 +128,7 @@ async fn serve(
     sim: Arc<Sim>,
     endpoint: String,
     req: HttpRequest<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Option<Response<Full<Bytes>>> {
     let latency = sim.faults.lock().expect("faults").latency;
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
@@ -124,7 +148,12 @@ async fn serve(
         .to_string();
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return error_response(&ApiError::new(400, "bad request body")),
+        Err(_) => {
+            return Some(error_response(
+                &ApiError::new(400, "bad request body"),
+                false,
+            ));
+        }
     };
     let mut log = LoggedRequest {
         node_endpoint: endpoint.clone(),
@@ -188,7 +217,10 @@ async fn serve(
         schema::schema()
             .validate(&matched.template, info, &params)
             .map_err(ApiError::params)?;
-        check_node(&sim, &params)?;
+        check_node(&sim, &method, &params)?;
+        if let Some((acl, privilege)) = permissions::endpoint(&method, &matched.template, &params) {
+            permissions::require(&sim, &user, &acl, privilege)?;
+        }
         injected_failure(&sim, &method, &path)?;
         let request = Request {
             method: method.clone(),
@@ -204,6 +236,7 @@ async fn serve(
             .map_err(|e| ApiError::die(format!("internal error: {e}")))?
     }
     .await;
+    let legacy = sim2.faults.lock().expect("faults").legacy_errors;
     let response = match outcome {
         Ok(data) => respond(200, json!({"data": data}), None),
         Err(err) => {
@@ -215,11 +248,61 @@ async fn serve(
                     tokio::time::sleep(delay).await;
                 }
             }
-            error_response(&err)
+            error_response(&err, legacy)
         }
     };
     sim2.log.lock().expect("log").push(log);
-    response
+    if answer_lost(&sim2, &method, &path).await {
+        return None;
+    }
+    Some(response)
+}
+
+/// Whether this request's answer is lost after the server acted (fact 1): a stalled
+/// request (held until released), a matching drop rule, or the drop rate for
+/// mutating requests.
+async fn answer_lost(sim: &Sim, method: &str, path: &str) -> bool {
+    // Lock order: faults, then counters.
+    let stall_at = sim.faults.lock().expect("faults").stall_request;
+    let stall = {
+        let mut counters = sim.counters.lock().expect("counters");
+        let n = counters.requests;
+        counters.requests += 1;
+        let stall = stall_at == Some(n);
+        if stall {
+            counters.stalled = true;
+        }
+        stall
+    };
+    if stall {
+        loop {
+            let released = sim.release.notified();
+            if !sim.counters.lock().expect("counters").stalled {
+                break;
+            }
+            released.await;
+        }
+        return true;
+    }
+    let mut faults = sim.faults.lock().expect("faults");
+    if let Some((_, times)) = faults
+        .drop_after_commit
+        .iter_mut()
+        .find(|(rule, times)| *times > 0 && rule.matches(method, path))
+    {
+        *times -= 1;
+        return true;
+    }
+    if method == "GET" || faults.drop_after_commit_percent == 0 {
+        return false;
+    }
+    let n = {
+        let mut counters = sim.counters.lock().expect("counters");
+        counters.mutations += 1;
+        counters.mutations
+    };
+    // A fixed, well-spread sequence: the same run drops the same requests.
+    (n.wrapping_mul(2_654_435_761) % 100) < u64::from(faults.drop_after_commit_percent)
 }
 
 async fn decode_multipart(
@@ -314,8 +397,9 @@ async fn authenticate(
     Ok(user)
 }
 
-/// `proxyto: node`: unknown nodes fail the hostname lookup, down nodes give 595.
-fn check_node(sim: &Sim, params: &BTreeMap<String, Value>) -> Result<(), ApiError> {
+/// `proxyto: node`: unknown nodes fail the hostname lookup, down nodes give 595, and a
+/// node without quorum refuses writes (fact 7).
+fn check_node(sim: &Sim, method: &str, params: &BTreeMap<String, Value>) -> Result<(), ApiError> {
     let Some(node) = params.get("node").and_then(|v| v.as_str()) else {
         return Ok(());
     };
@@ -330,6 +414,9 @@ fn check_node(sim: &Sim, params: &BTreeMap<String, Value>) -> Result<(), ApiErro
             595,
             "Errors during connection establishment, proxy handshake: No route to host",
         ));
+    }
+    if method != "GET" && sim.faults.lock().expect("faults").no_quorum.contains(node) {
+        return Err(ApiError::die("cluster not ready - no quorum?"));
     }
     Ok(())
 }

@@ -66,22 +66,35 @@ pub fn nextid(sim: &Sim, req: &Request) -> ApiResult<Value> {
     Ok(Value::String(id.to_string()))
 }
 
+/// /cluster/resources: the guest list and their `lock` and `tags` are current, but
+/// status and name come from RRD data that is `resources_lag` old (fact 11): a fresh
+/// guest reads `unknown` without a name, and a power change shows late.
 pub fn resources(sim: &Sim, req: &Request) -> ApiResult<Value> {
     let c = sim.cluster.lock().expect("cluster");
+    let lag = sim.config.resources_lag;
     let filter = req.str("type");
     let mut out = Vec::new();
     if filter.as_deref().is_none_or(|t| t == "vm") {
         for (vmid, g) in &c.guests {
-            let status = match g.power {
-                Power::Stopped => "stopped",
-                _ => "running",
+            let fresh = g.created.elapsed() < lag;
+            let power = if g.power_changed.elapsed() < lag {
+                g.previous_power
+            } else {
+                g.power
+            };
+            let status = match (fresh, power) {
+                (true, _) => "unknown",
+                (false, Power::Stopped) => "stopped",
+                (false, _) => "running",
             };
             let mut r = json!({
                 "id": format!("{}/{vmid}", g.kind.path()), "type": g.kind.path(), "vmid": vmid,
                 "node": g.node, "status": status, "template": if g.is_template() { 1 } else { 0 },
                 "maxmem": 536870912, "maxcpu": 1,
             });
-            if let Some(name) = g.config.get("hostname").or(g.config.get("name")) {
+            if let Some(name) = g.config.get("hostname").or(g.config.get("name"))
+                && !fresh
+            {
                 r["name"] = json!(name);
             }
             if let Some(tags) = g.config.get("tags") {

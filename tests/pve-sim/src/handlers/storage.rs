@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use crate::{
     ApiError, ApiResult, Cluster, Sim, auth,
-    model::{STORAGES, Volume},
+    model::{STORAGES, Volume, storage_shared},
     request::Request,
+    tasks::TaskSpec,
 };
 
 fn key(req: &Request) -> (String, String) {
@@ -30,6 +31,7 @@ pub fn list(_sim: &Sim, _req: &Request) -> ApiResult<Value> {
         STORAGES
             .iter()
             .map(|(id, ty, content)| json!({"storage": id, "type": ty, "content": content, "active": 1, "enabled": 1,
+                                             "shared": if storage_shared(id) { 1 } else { 0 },
                                              "total": 107374182400u64, "used": 1073741824u64, "avail": 106300440576u64}))
             .collect(),
     ))
@@ -78,7 +80,7 @@ pub fn delete(sim: &Arc<Sim>, req: &Request) -> ApiResult<Value> {
         "imgdel",
         &volid.clone(),
         &req.user,
-        None,
+        TaskSpec::default(),
         Box::new(move |c| {
             if let Some(vols) = c.volumes.get_mut(&k) {
                 vols.remove(&volid);
@@ -112,13 +114,18 @@ pub fn upload(sim: &Arc<Sim>, req: &Request) -> ApiResult<Value> {
     let volid = format!("{storage}:{dir}/{file}");
     let k = (node.clone(), storage);
     let size = data.len() as u64;
+    let overwrite = sim.config.upload_overwrites;
     Ok(Value::String(sim.spawn_task(
         &node,
         "imgcopy",
         "",
         &req.user,
-        None,
+        TaskSpec::default(),
         Box::new(move |c| {
+            // The worker copies over a file of the same name (fact 9).
+            if !overwrite && c.volumes.get(&k).is_some_and(|v| v.contains_key(&volid)) {
+                return Err(format!("refusing to override existing file '{volid}'"));
+            }
             c.volumes.entry(k).or_default().insert(
                 volid,
                 Volume {
