@@ -70,6 +70,17 @@ impl Flavor for VmFlavor {
                 p.extend(params![("target", node.as_str())]);
             }
             pve.post(&format!("/nodes/{source}/qemu/{template}/clone"), p)
+        });
+        // Proxmox clones to another node only onto shared storage (fact 10).
+        let record = record.map_err(|e| {
+            if e.message.contains("uses local storage") {
+                e.with_hint(format!(
+                    "a clone for node {node} needs shared storage: set full_clone = true and \
+                     storage = <a shared storage>, or node = \"{source}\" (the template's node)"
+                ))
+            } else {
+                e
+            }
         })?;
         let vmid = record.vmid;
         let path = format!("/nodes/{}/qemu/{vmid}/config", record.node);

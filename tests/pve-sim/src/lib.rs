@@ -181,6 +181,8 @@ pub struct LoggedRequest {
     pub params: BTreeMap<String, Value>,
     pub status: u16,
     pub message: Option<String>,
+    /// The answer was dropped after the server acted.
+    pub lost: bool,
 }
 
 /// The shared simulator state. Lock order: `cluster`, then `faults`, then `log`.

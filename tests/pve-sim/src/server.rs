@@ -163,6 +163,7 @@ async fn serve(
         params: BTreeMap::new(),
         status: 200,
         message: None,
+        lost: false,
     };
     let sim2 = sim.clone();
     let outcome = async {
@@ -251,17 +252,21 @@ async fn serve(
             error_response(&err, legacy)
         }
     };
+    let lost = answer_lost(&sim2, &method, &path, &mut log).await;
     sim2.log.lock().expect("log").push(log);
-    if answer_lost(&sim2, &method, &path).await {
-        return None;
-    }
-    Some(response)
+    (!lost).then_some(response)
 }
 
 /// Whether this request's answer is lost after the server acted (fact 1): a stalled
 /// request (held until released), a matching drop rule, or the drop rate for
 /// mutating requests.
-async fn answer_lost(sim: &Sim, method: &str, path: &str) -> bool {
+async fn answer_lost(sim: &Sim, method: &str, path: &str, log: &mut LoggedRequest) -> bool {
+    let lost = decide_lost(sim, method, path).await;
+    log.lost = lost;
+    lost
+}
+
+async fn decide_lost(sim: &Sim, method: &str, path: &str) -> bool {
     // Lock order: faults, then counters.
     let stall_at = sim.faults.lock().expect("faults").stall_request;
     let stall = {

@@ -68,3 +68,95 @@ impl Host {
         host
     }
 }
+
+/// A template VM (on `local-lvm` of `node`) for the proxmox-vm backend.
+pub fn add_template_vm(sim: &SimHandle, vmid: u32, node: &str, agent: bool) {
+    let mut g = pve_sim::model::Guest::new(pve_sim::Kind::Qemu, node);
+    for (k, v) in [
+        ("name", "debian-tpl"),
+        ("memory", "2048"),
+        ("template", "1"),
+        ("scsi0", &format!("local-lvm:base-{vmid}-disk-0,size=8G")),
+    ] {
+        g.config.insert(k.into(), v.into());
+    }
+    if agent {
+        g.config.insert("agent".into(), "1".into());
+    }
+    sim.cluster().guests.insert(vmid, g);
+}
+
+/// What a guest looked like: node, power and config.
+pub type Snapshot =
+    std::collections::BTreeMap<u32, (String, pve_sim::Power, Vec<(String, String)>)>;
+
+/// Places guests that belong to no container of the test: another tool's CT and VM,
+/// running, and a guest of this runtime made by another host for container id
+/// `same_id` (its marker carries another nonce). Returns their state.
+pub fn add_foreign_guests(sim: &SimHandle, node: &str, same_id: &str) -> Snapshot {
+    use pve_sim::{Kind, Power, model::Guest};
+    let marker = format!("proxmox-lxcri id={same_id} nonce=00000000feedface");
+    let guests = [
+        (150, Kind::Lxc, vec![("hostname", "dns"), ("tags", "infra")]),
+        (151, Kind::Qemu, vec![("name", "db"), ("tags", "infra")]),
+        (
+            152,
+            Kind::Lxc,
+            vec![
+                ("hostname", "elsewhere"),
+                ("tags", "lxcri"),
+                ("description", marker.as_str()),
+            ],
+        ),
+    ];
+    {
+        let mut c = sim.cluster();
+        for (vmid, kind, config) in guests {
+            let mut g = Guest::new(kind, node);
+            for (k, v) in config {
+                g.config.insert(k.into(), v.into());
+            }
+            g.power = Power::Running;
+            c.guests.insert(vmid, g);
+        }
+    }
+    foreign(sim)
+}
+
+/// The guests placed by [`add_foreign_guests`], as they are now.
+pub fn foreign(sim: &SimHandle) -> Snapshot {
+    sim.cluster()
+        .guests
+        .iter()
+        .filter(|(vmid, _)| (150..=152).contains(*vmid))
+        .map(|(vmid, g)| {
+            let config = g
+                .config
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (*vmid, (g.node.clone(), g.power, config))
+        })
+        .collect()
+}
+
+/// Container ids in the markers of the guests this runtime made in the test (the
+/// foreign ones left out), one entry per guest.
+pub fn ours(sim: &SimHandle) -> Vec<String> {
+    let mut ids: Vec<String> = sim
+        .cluster()
+        .guests
+        .iter()
+        .filter(|(vmid, g)| !(150..=152).contains(*vmid) && !g.is_template())
+        .map(|(vmid, g)| {
+            g.config
+                .get("description")
+                .and_then(|d| d.strip_prefix("proxmox-lxcri id="))
+                .and_then(|d| d.split(" nonce=").next())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("<unmarked {vmid}>"))
+        })
+        .collect();
+    ids.sort();
+    ids
+}
