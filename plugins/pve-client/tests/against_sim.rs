@@ -410,3 +410,122 @@ fn snapshots_are_tasks_with_proxmox_refusals() {
     );
     assert!(s.sim.schema_violations().is_empty());
 }
+
+#[test]
+fn a_write_whose_answer_is_lost_is_reported_and_not_sent_again() {
+    let s = Setup::new();
+    let pve = s.token_client();
+    s.upload_template(&pve);
+    s.sim
+        .faults()
+        .drop_after_commit
+        .push((pve_sim::Match::new("POST", "/nodes/pve1/lxc"), 1));
+    let before = s.sim.requests().len();
+    let err = create_ct(&pve, 100).unwrap_err();
+    assert!(err.is_lost(), "{err}");
+    assert!(err.to_string().contains("Proxmox may have acted"), "{err}");
+    let sent = s.sim.requests()[before..]
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(sent, 1, "not re-sent");
+    assert!(s.sim.cluster().guests.contains_key(&100), "Proxmox did act");
+    // A read whose answer is lost is simply asked again.
+    s.sim
+        .faults()
+        .drop_after_commit
+        .push((pve_sim::Match::new("GET", "/status/current"), 1));
+    let current: serde_json::Value = pve
+        .get("/nodes/pve1/lxc/100/status/current", vec![])
+        .unwrap();
+    assert_eq!(current["vmid"], 100);
+}
+
+#[test]
+fn errors_before_pve_8_4_take_their_text_from_the_status_line() {
+    let s = Setup::new();
+    let pve = s.token_client();
+    s.sim.faults().legacy_errors = true;
+    let err = pve
+        .get::<serde_json::Value>("/nodes/pve1/lxc/999/status/current", vec![])
+        .unwrap_err();
+    assert!(err.is_missing(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Configuration file 'nodes/pve1/lxc/999.conf' does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_login_is_delayed_as_proxmox_does() {
+    let s = Setup::new();
+    let mut cfg = s.ticket_config();
+    cfg.password_file = Some(s.secret("wrong", "not-the-password"));
+    let started = std::time::Instant::now();
+    let err = Pve::new(&cfg)
+        .unwrap()
+        .get::<serde_json::Value>("/version", vec![])
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert!(
+        started.elapsed() >= s.sim.sim.config.auth_failure_delay,
+        "the 401 came after the delay"
+    );
+}
+
+#[test]
+fn an_upload_under_an_existing_name_overwrites_it() {
+    let s = Setup::new();
+    let pve = s.token_client();
+    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", b"first".to_vec())
+        .unwrap();
+    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", b"second!".to_vec())
+        .unwrap();
+    let size = s.sim.cluster().volumes[&("pve1".to_string(), "local".to_string())]
+        ["local:vztmpl/t.tar.zst"]
+        .size;
+    assert_eq!(size, 7, "the second upload replaced the first");
+}
+
+#[test]
+fn root_only_settings_are_refused_to_tokens_and_allowed_to_root() {
+    let s = Setup::new();
+    let token = s.token_client();
+    s.upload_template(&token);
+    let with_bind = |vmid: u32| {
+        params![
+            ("vmid", vmid),
+            ("ostemplate", "local:vztmpl/t.tar.zst"),
+            ("rootfs", "local-lvm:1"),
+            ("mp0", "/srv/data,mp=/data")
+        ]
+    };
+    let err = token
+        .post_task("/nodes/pve1/lxc", with_bind(100))
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    assert!(
+        err.to_string()
+            .contains("mount point type bind is only allowed for root@pam"),
+        "{err}"
+    );
+    let err = token
+        .post_task(
+            "/nodes/pve1/lxc",
+            params![
+                ("vmid", 101),
+                ("ostemplate", "local:vztmpl/t.tar.zst"),
+                ("features", "nesting=1,keyctl=1")
+            ],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("except nesting"), "{err}");
+    assert!(s.sim.cluster().guests.is_empty());
+    let root = Pve::new(&s.ticket_config()).unwrap();
+    root.post_task("/nodes/pve1/lxc", with_bind(102)).unwrap();
+    assert_eq!(
+        s.sim.cluster().guests[&102].config["mp0"],
+        "/srv/data,mp=/data"
+    );
+}

@@ -18,15 +18,16 @@ use serde_json::json;
 
 /// The fewest API calls each operation needs (token auth, the template on storage, the
 /// node set in the config; automatic placement adds `GET /nodes` to create):
-/// create = nextid + template lookup + POST lxc + one task status; start = POST start +
-/// task status; state = GET status/current; kill (SIGKILL) = POST stop + task status;
-/// delete of a stopped CT = DELETE + task status.
+/// create = nextid + template lookup + POST lxc + one task status; every write on an
+/// existing guest first proves it ours by its marker (GET config), so start = config +
+/// POST start + task status; state = GET status/current; kill (SIGKILL) = config +
+/// POST stop + task status; delete of a stopped CT = config + DELETE + task status.
 const MINIMUM: &[(&str, usize)] = &[
     ("create", 4),
-    ("start", 2),
+    ("start", 3),
     ("state", 1),
-    ("kill", 2),
-    ("delete", 2),
+    ("kill", 3),
+    ("delete", 3),
 ];
 
 fn env_num(name: &str, default: u64) -> u64 {

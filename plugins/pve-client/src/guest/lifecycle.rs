@@ -156,8 +156,11 @@ impl Lifecycle<'_> {
         let action = signal_action(signal)?;
         self.ours(id, r)?;
         let not_running = || PluginError::conflict(format!("guest {} is not running", r.vmid));
-        if !Self::is_running(&self.current(r)?) {
-            if self.kind == GuestKind::Lxc && r.paused {
+        // LXC refuses a power action on a stopped CT itself ("CT 100 not running"), so
+        // only a checkpointed CT is looked at first; QEMU accepts a stop of a stopped
+        // VM, so a VM always is.
+        if (self.kind == GuestKind::Qemu || r.paused) && !Self::is_running(&self.current(r)?) {
+            if self.kind == GuestKind::Lxc {
                 r.paused = false;
                 return r.save(dir);
             }
