@@ -23,6 +23,9 @@ pub mod capability {
     pub const CHECKPOINT: &str = "checkpoint";
     pub const RESTORE: &str = "restore";
     pub const FEATURES: &str = "features";
+    /// The container's process is not a local process (a remote guest): the host
+    /// starts a local stand-in for it at create (see [`crate::stand_in`]).
+    pub const STAND_IN: &str = "stand-in";
 }
 
 /// Self-description of a plugin, returned by the root module's `info()`.

@@ -23,6 +23,7 @@ pub mod logging;
 mod macros;
 pub mod native;
 pub mod procs;
+pub mod stand_in;
 pub mod tool;
 pub mod types;
 

@@ -60,6 +60,30 @@ pub struct GlobalOpts {
     pub config: Option<PathBuf>,
 }
 
+impl GlobalOpts {
+    /// The options as arguments again, for a child of this host (the stand-in); the
+    /// backend is the child's to choose.
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec!["--root".into(), self.root.clone().into()];
+        if let Some(log) = &self.log {
+            args.extend(["--log".into(), log.clone().into()]);
+        }
+        if self.log_format == LogFormat::Json {
+            args.push("--log-format=json".into());
+        }
+        if self.debug {
+            args.push("--debug".into());
+        }
+        for dir in &self.plugin_dirs {
+            args.extend(["--plugin-dir".into(), dir.clone().into()]);
+        }
+        if let Some(config) = &self.config {
+            args.extend(["--config".into(), config.clone().into()]);
+        }
+        args
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "proxmox-lxcri",
@@ -130,6 +154,9 @@ pub enum Command {
     Generate(commands::generate::Generate),
     /// Print host, plugin API and OCI spec versions.
     Version,
+    /// The local stand-in of a remote container (started by `create`).
+    #[command(hide = true)]
+    StandIn(commands::stand_in::StandInArgs),
 }
 
 /// Entry point of the binary; returns the exit code.

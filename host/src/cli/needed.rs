@@ -29,6 +29,7 @@ pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
         Command::Pause(a) | Command::Resume(a) => existing(&a.id).into_iter().collect(),
         Command::Update(a) => existing(&a.id).into_iter().collect(),
         Command::Events(a) => existing(&a.id).into_iter().collect(),
+        Command::StandIn(a) => existing(&a.id).into_iter().collect(),
         Command::List(_) => {
             let store = Store::new(root);
             let mut names: Vec<String> = store

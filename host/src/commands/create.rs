@@ -113,6 +113,26 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         record.status = state.status;
         record.pid = state.pid;
         record.private = state.private;
+        if backend
+            .info
+            .has_capability(lxcri_plugin_api::capability::STAND_IN)
+        {
+            // The container's process is remote: a local stand-in is its pid.
+            let pid = super::stand_in::spawn(
+                app,
+                backend_name,
+                &args.id,
+                args.console_socket.as_deref(),
+                None,
+            );
+            match pid {
+                Ok(pid) => record.pid = Some(pid),
+                Err(e) => {
+                    let _ = backend.delete(&args.id, &dir, true);
+                    return Err(e);
+                }
+            }
+        }
         locked.write(&record)?;
         if let (Some(path), Some(pid)) = (&args.pid_file, record.pid) {
             write_pid_file(path, pid)?;

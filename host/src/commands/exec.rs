@@ -111,6 +111,42 @@ pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
     // Do not hold the container lock while an attached process runs.
     let backend = c.backend;
     drop(c.locked);
+    if request.detach
+        && backend
+            .info
+            .has_capability(lxcri_plugin_api::capability::STAND_IN)
+    {
+        // A remote process: a local stand-in is its pid.
+        backend.require(lxcri_plugin_api::capability::EXEC)?;
+        let file = tempfile::Builder::new()
+            .prefix("exec-")
+            .suffix(".json")
+            .tempfile_in(&dir)
+            .map_err(|e| HostError::io("cannot write the exec's process", e))?;
+        std::fs::write(file.path(), request.process.to_string())
+            .map_err(|e| HostError::io("cannot write the exec's process", e))?;
+        let (_, path) = file
+            .keep()
+            .map_err(|e| HostError::io("cannot keep the exec's process", e.error))?;
+        let pid = super::stand_in::spawn(
+            app,
+            &backend.name,
+            &args.id,
+            args.console_socket.as_deref(),
+            Some(&path),
+        );
+        let pid = match pid {
+            Ok(pid) => pid,
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        if let Some(pid_file) = &args.pid_file {
+            write_pid_file(pid_file, pid)?;
+        }
+        return Ok(0);
+    }
     let result = backend.exec(&args.id, &dir, &request)?;
     if let (Some(path), Some(pid)) = (&args.pid_file, result.pid) {
         write_pid_file(path, pid)?;

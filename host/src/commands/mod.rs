@@ -19,6 +19,7 @@ pub mod restore;
 pub mod resume;
 pub mod run;
 pub mod spec;
+pub mod stand_in;
 pub mod start;
 pub mod state;
 pub mod update;
@@ -50,5 +51,6 @@ pub fn dispatch(app: &App, command: Command) -> Result<i32> {
         Command::Doctor(args) => doctor::run(app, &args),
         Command::Generate(what) => generate::run(app, &what),
         Command::Version => version::run(),
+        Command::StandIn(args) => stand_in::run(app, &args),
     }
 }

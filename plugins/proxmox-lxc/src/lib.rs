@@ -26,7 +26,12 @@ fn info() -> PluginInfo {
         env!("CARGO_PKG_VERSION"),
         "runs containers as Proxmox VE LXC containers through the API",
     )
-    .with_capabilities(&[capability::LIST, capability::PAUSE, capability::RESUME])
+    .with_capabilities(&[
+        capability::LIST,
+        capability::PAUSE,
+        capability::RESUME,
+        capability::STAND_IN,
+    ])
 }
 
 fn new_backend(ctx: &PluginContext) -> Result<GuestBackend<LxcFlavor>, PluginError> {

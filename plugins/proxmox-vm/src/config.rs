@@ -20,10 +20,9 @@ pub struct VmConfig {
     pub storage: Option<String>,
     /// Bridge for net0 (virtio); the template's network is kept when unset.
     pub bridge: Option<String>,
-    /// Enable the QEMU guest agent on the clone; `exec` goes through it.
+    /// Enable the QEMU guest agent on the clone: the bundle's process and `exec` run
+    /// through it.
     pub agent: bool,
-    /// Run the bundle's process through the agent once the VM has started.
-    pub run_process_via_agent: bool,
     /// Seconds to wait for the guest agent to answer after boot (it takes tens of
     /// seconds, up to about 110 s).
     pub agent_timeout_secs: u64,
@@ -44,7 +43,6 @@ impl Default for VmConfig {
             storage: None,
             bridge: None,
             agent: false,
-            run_process_via_agent: false,
             agent_timeout_secs: 180,
             default_memory_mb: 1024,
             shutdown_timeout: 60,

@@ -19,6 +19,13 @@ use serde_json::json;
 
 use crate::{VmFlavor, mapping};
 
+/// The error for an exec without the guest agent.
+pub fn needs_agent() -> PluginError {
+    PluginError::unsupported("exec needs the QEMU guest agent").with_hint(
+        "set agent = true in [plugins.proxmox-vm] (and install qemu-guest-agent in the template)",
+    )
+}
+
 impl Flavor for VmFlavor {
     const KIND: GuestKind = GuestKind::Qemu;
 
@@ -101,13 +108,14 @@ impl Flavor for VmFlavor {
         })
     }
 
-    fn after_start(&self, pve: &Pve, record: &GuestRecord) -> Result<(), PluginError> {
-        if !self.cfg.run_process_via_agent {
-            return Ok(());
-        }
-        let command: Vec<String> =
-            serde_json::from_value(record.extra["command"].clone()).unwrap_or_default();
-        crate::exec::start(pve, record, &command, self.cfg.agent_timeout_secs).map(|_| ())
+    fn relay(
+        &self,
+        pve: &Pve,
+        dir: &std::path::Path,
+        record: &GuestRecord,
+        signals: &lxcri_pve_client::stand_in::Signals,
+    ) -> Result<lxcri_pve_client::stand_in::Ended, PluginError> {
+        crate::relay::run(self, pve, dir, record, signals)
     }
 
     fn exec(
@@ -117,9 +125,18 @@ impl Flavor for VmFlavor {
         req: ExecRequest,
     ) -> Result<ExecResult, PluginError> {
         if !self.cfg.agent {
-            return Err(PluginError::unsupported("exec needs the QEMU guest agent")
-                .with_hint("set agent = true in [plugins.proxmox-vm] (and install qemu-guest-agent in the template)"));
+            return Err(needs_agent());
         }
         crate::exec::run(pve, record, &req, self.cfg.agent_timeout_secs)
+    }
+
+    fn exec_relay(
+        &self,
+        pve: &Pve,
+        record: &GuestRecord,
+        process: serde_json::Value,
+        signals: &lxcri_pve_client::stand_in::Signals,
+    ) -> Result<i32, PluginError> {
+        crate::relay::exec(self, pve, record, &process, signals)
     }
 }

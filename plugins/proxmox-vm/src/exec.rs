@@ -19,6 +19,17 @@ const NOT_RUNNING: &str = "QEMU guest agent is not running";
 /// Waits until the agent answers a ping, for at most `timeout` seconds, logging its
 /// progress every 10 s.
 pub fn wait_for_agent(pve: &Pve, record: &GuestRecord, timeout: u64) -> Result<(), PluginError> {
+    wait_for_agent_while(pve, record, timeout, &mut || Ok(true))
+}
+
+/// [`wait_for_agent`], giving up (with `Ok(false)` from `go_on`) when the caller says
+/// so between pings.
+pub fn wait_for_agent_while(
+    pve: &Pve,
+    record: &GuestRecord,
+    timeout: u64,
+    go_on: &mut dyn FnMut() -> Result<bool, PluginError>,
+) -> Result<(), PluginError> {
     let path = format!("/nodes/{}/qemu/{}/agent/ping", record.node, record.vmid);
     let start = Instant::now();
     let deadline = start + Duration::from_secs(timeout);
@@ -39,6 +50,12 @@ pub fn wait_for_agent(pve: &Pve, record: &GuestRecord, timeout: u64) -> Result<(
             .with_hint(
                 "check that qemu-guest-agent runs in the template, or raise agent_timeout_secs",
             ));
+        }
+        if !go_on()? {
+            return Err(PluginError::conflict(format!(
+                "VM {} stopped before its guest agent answered",
+                record.vmid
+            )));
         }
         if now.duration_since(reported) >= Duration::from_secs(10) {
             reported = now;
@@ -64,10 +81,23 @@ pub fn start(
         return Err(PluginError::invalid_input("nothing to execute"));
     }
     wait_for_agent(pve, record, agent_timeout)?;
-    let p: Params = command
+    launch(pve, record, command, None)
+}
+
+/// `agent/exec` of `command` with `input` as its stdin; returns the agent's pid.
+pub fn launch(
+    pve: &Pve,
+    record: &GuestRecord,
+    command: &[String],
+    input: Option<&str>,
+) -> Result<i64, PluginError> {
+    let mut p: Params = command
         .iter()
         .map(|a| ("command".to_string(), a.clone()))
         .collect();
+    if let Some(input) = input.filter(|i| !i.is_empty()) {
+        p.push(("input-data".into(), input.to_string()));
+    }
     let reply = pve
         .post(
             &format!("/nodes/{}/qemu/{}/agent/exec", record.node, record.vmid),
@@ -98,6 +128,21 @@ fn exec_error(record: &GuestRecord, e: PveError) -> PluginError {
     e.into()
 }
 
+/// An OCI process as an agent command: `env K=V... args...`.
+pub fn command_of(process: &Value) -> Vec<String> {
+    let list = |key: &str| -> Vec<String> {
+        serde_json::from_value(process.get(key).cloned().unwrap_or(Value::Null)).unwrap_or_default()
+    };
+    let env = list("env");
+    let mut command = Vec::new();
+    if !env.is_empty() {
+        command.push("env".to_string());
+        command.extend(env);
+    }
+    command.extend(list("args"));
+    command
+}
+
 /// Runs the request's process and waits for it (or returns its pid when detached).
 pub fn run(
     pve: &Pve,
@@ -105,18 +150,7 @@ pub fn run(
     req: &ExecRequest,
     agent_timeout: u64,
 ) -> Result<ExecResult, PluginError> {
-    let args: Vec<String> =
-        serde_json::from_value(req.process.get("args").cloned().unwrap_or(Value::Null))
-            .unwrap_or_default();
-    let env: Vec<String> =
-        serde_json::from_value(req.process.get("env").cloned().unwrap_or(Value::Null))
-            .unwrap_or_default();
-    let mut command = Vec::new();
-    if !env.is_empty() {
-        command.push("env".to_string());
-        command.extend(env);
-    }
-    command.extend(args);
+    let command = command_of(&req.process);
     let pid = start(pve, record, &command, agent_timeout)?;
     if req.detach {
         return Ok(ExecResult {
@@ -124,12 +158,28 @@ pub fn run(
             ..Default::default()
         });
     }
+    let mut pause = Duration::from_millis(20);
+    loop {
+        if let Some(done) = status(pve, record, pid)? {
+            return Ok(done);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// One look at an agent process: its result once it has exited. A process killed by
+/// signal n exits 128 + n.
+pub fn status(
+    pve: &Pve,
+    record: &GuestRecord,
+    pid: i64,
+) -> Result<Option<ExecResult>, PluginError> {
     let path = format!(
         "/nodes/{}/qemu/{}/agent/exec-status",
         record.node, record.vmid
     );
-    let mut pause = Duration::from_millis(20);
-    loop {
+    {
         let status: Value = pve.get(&path, params![("pid", pid)])?;
         let exited = status
             .get("exited")
@@ -141,14 +191,17 @@ pub fn run(
                 .and_then(|v| v.as_bool())
                 .unwrap_or(false);
         if exited {
-            return Ok(ExecResult {
+            let signal = status.get("signal").and_then(lenient::value_int);
+            let code = match signal {
+                Some(sig) if sig > 0 => 128 + sig,
+                _ => status
+                    .get("exitcode")
+                    .and_then(lenient::value_int)
+                    .unwrap_or(0),
+            };
+            return Ok(Some(ExecResult {
                 pid: None,
-                exit_code: Some(
-                    status
-                        .get("exitcode")
-                        .and_then(lenient::value_int)
-                        .unwrap_or(0) as i32,
-                ),
+                exit_code: Some(code as i32),
                 stdout: status
                     .get("out-data")
                     .and_then(|v| v.as_str())
@@ -157,9 +210,8 @@ pub fn run(
                     .get("err-data")
                     .and_then(|v| v.as_str())
                     .map(str::to_string),
-            });
+            }));
         }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_secs(1));
+        Ok(None)
     }
 }

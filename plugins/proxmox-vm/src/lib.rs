@@ -6,6 +6,7 @@ mod config;
 mod create;
 mod exec;
 mod mapping;
+mod relay;
 
 use lxcri_plugin_api::{PluginContext, PluginError, PluginInfo, capability};
 use lxcri_pve_client::{Pve, backend::GuestBackend};
@@ -29,6 +30,7 @@ fn info() -> PluginInfo {
         capability::PAUSE,
         capability::RESUME,
         capability::EXEC,
+        capability::STAND_IN,
     ])
 }
 

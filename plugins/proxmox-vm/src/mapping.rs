@@ -1,7 +1,7 @@
 //! OCI spec → VM settings applied to the clone: name from the id, memory and CPUs from
 //! the resources, net0 and the agent from the plugin config. The VM runs its own OS:
-//! the bundle's rootfs is not used, and its process runs only through the agent when
-//! `run_process_via_agent` is set.
+//! the bundle's rootfs is not used, and its process runs through the agent (when
+//! `agent` is set) from the container's stand-in.
 
 use lxcri_plugin_api::PluginError;
 use lxcri_pve_client::{
@@ -74,14 +74,11 @@ pub fn settings(
     }
     if cfg.agent {
         p.extend(params![("agent", "enabled=1")]);
-    } else if cfg.run_process_via_agent {
-        return Err(
-            PluginError::invalid_input("run_process_via_agent needs agent = true")
-                .with_hint("set agent = true in [plugins.proxmox-vm]"),
+    } else {
+        warnings.push(
+            "the VM boots its template's OS and the bundle's process is not run (set agent = true)"
+                .into(),
         );
-    }
-    if !cfg.run_process_via_agent {
-        warnings.push("the VM boots its template's OS; the bundle's process is not run (set run_process_via_agent)".into());
     }
     p.extend(params![
         ("tags", TAG),
@@ -92,13 +89,11 @@ pub fn settings(
 
 /// The bundle's process as an agent command: `env K=V... args...`.
 pub fn agent_command(spec: &Spec) -> Vec<String> {
-    let Some(process) = spec.process() else {
-        return Vec::new();
-    };
-    let mut cmd = vec!["env".to_string()];
-    cmd.extend(process.env().clone().unwrap_or_default());
-    cmd.extend(process.args().clone().unwrap_or_default());
-    cmd
+    spec.process()
+        .as_ref()
+        .and_then(|p| serde_json::to_value(p).ok())
+        .map(|p| crate::exec::command_of(&p))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::{
     Pve,
     guest::{self, GuestKind, GuestRecord, Lifecycle},
+    stand_in,
 };
 
 /// What differs between LXC containers and QEMU VMs.
@@ -26,11 +27,6 @@ pub trait Flavor: Send + Sync + 'static {
         req: CreateRequest,
     ) -> Result<BackendState, PluginError>;
 
-    /// Runs after a successful start.
-    fn after_start(&self, _pve: &Pve, _record: &GuestRecord) -> Result<(), PluginError> {
-        Ok(())
-    }
-
     fn exec(
         &self,
         _pve: &Pve,
@@ -40,6 +36,39 @@ pub trait Flavor: Send + Sync + 'static {
         Err(PluginError::unsupported(
             "the Proxmox VE API cannot run commands in this kind of guest",
         ))
+    }
+
+    /// The stand-in's view of the container's process after `start`: carries its
+    /// stdio and forwards signals until it ends. By default the guest's life is the
+    /// process's.
+    fn relay(
+        &self,
+        pve: &Pve,
+        dir: &std::path::Path,
+        record: &GuestRecord,
+        signals: &stand_in::Signals,
+    ) -> Result<stand_in::Ended, PluginError> {
+        stand_in::follow_guest(pve, Self::KIND, dir, record, signals)
+    }
+
+    /// The stand-in of a detached exec: runs `process` in the guest, carrying its
+    /// stdio, and returns its exit status.
+    fn exec_relay(
+        &self,
+        _pve: &Pve,
+        _record: &GuestRecord,
+        _process: Value,
+        _signals: &stand_in::Signals,
+    ) -> Result<i32, PluginError> {
+        Err(PluginError::unsupported(
+            "the Proxmox VE API cannot run commands in this kind of guest",
+        ))
+    }
+
+    /// The exit status when the guest stopped and no signal says why.
+    fn stopped_on_its_own(_pve: &Pve, _record: &GuestRecord) -> i32 {
+        // As if killed: nothing reports the process's own status.
+        137
     }
 }
 
@@ -72,16 +101,49 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
     fn start(&self, c: Container<'_>) -> Result<(), PluginError> {
         let mut record = self.record(c)?;
         self.lifecycle().start(c.id, &mut record, c.dir)?;
-        self.flavor.after_start(&self.pve, &record)
+        // The stand-in mirrors the process from here on.
+        stand_in::release(c.dir);
+        Ok(())
     }
 
+    /// The guest's state; with a stand-in, its pid is the container's, and once it
+    /// has ended after a start the container is stopped.
     fn state(&self, c: Container<'_>) -> Result<BackendState, PluginError> {
-        self.lifecycle().state(&self.record(c)?)
+        let record = self.record(c)?;
+        let mut state = self.lifecycle().state(&record)?;
+        if let Some(p) = record.stand_in {
+            if p.alive() {
+                state.pid = Some(p.pid);
+            } else {
+                // The container's process has ended (or, before start, was killed).
+                state.pid = None;
+                state.status = lxcri_plugin_api::types::Status::Stopped;
+            }
+        }
+        Ok(state)
     }
 
+    /// Stops the guest through the API, then hands the signal to the stand-in (which
+    /// ends with 128 + it). Before the first start only the stand-in ends.
     fn kill(&self, c: Container<'_>, signal: i32, _all: bool) -> Result<(), PluginError> {
-        self.lifecycle()
-            .kill(c.id, &mut self.record(c)?, c.dir, signal)
+        let mut record = self.record(c)?;
+        let stand_in = record.stand_in.filter(|p| p.alive());
+        if let Some(p) = stand_in
+            && !record.started
+        {
+            return p.signal(signal);
+        }
+        record.killed_with = Some(signal);
+        record.save(c.dir)?;
+        let killed = self.lifecycle().kill(c.id, &mut record, c.dir, signal);
+        if let Some(p) = stand_in {
+            if killed.is_err() && !stand_in::running(&self.pve, F::KIND, &record)? {
+                // The guest has stopped already: the stand-in follows.
+                return p.signal(signal);
+            }
+            p.signal(signal)?;
+        }
+        killed
     }
 
     /// Destroys the recorded guest; with `force` and no local record, every guest
@@ -99,11 +161,28 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
                     started: f.running,
                     paused: false,
                     extra: Value::Null,
+                    stand_in: None,
+                    killed_with: None,
                 })
                 .collect(),
             None => vec![self.record(c)?],
         };
+        if force {
+            // A stand-in whose record is gone is found by its command line.
+            stand_in::stop_orphans(c.dir, c.id);
+        }
         for record in &records {
+            if record.stand_in.is_some_and(|p| p.alive()) && !force {
+                // A stand-in lives as long as the container's process.
+                let running = stand_in::running(&self.pve, F::KIND, record)?;
+                if running {
+                    return Err(PluginError::conflict(format!(
+                        "container {} is running; stop it first or use --force",
+                        c.id
+                    )));
+                }
+            }
+            stand_in::stop(record, c.dir);
             self.lifecycle().destroy(c.id, record, force)?;
         }
         GuestRecord::remove(c.dir);
@@ -140,6 +219,12 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
             lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
                 crate::doctor::doctor(&self.pve),
             )),
+            lxcri_plugin_api::stand_in::STAND_IN_OP => {
+                let req = serde_json::from_value(req)
+                    .map_err(|e| PluginError::invalid_input(format!("stand-in request: {e}")))?;
+                let reply = stand_in::run(self, req)?;
+                serde_json::to_value(reply).map_err(|e| PluginError::internal(e.to_string()))
+            }
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"
             ))),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod guest;
 pub mod lenient;
 pub mod secret;
+pub mod stand_in;
 pub mod task;
 pub mod tls;
 

@@ -281,14 +281,19 @@ fn power_and_delete_on_the_wrong_status_are_clear_conflicts() {
     let sim = simulator(&["pve1"]);
     let host = host(&sim);
     let b = bundle(&host, "wrong");
-    host.run(["create", "--bundle", &b, "ct1"]).ok();
-
+    // Killing a created container ends its stand-in, as crun's kill ends a waiting
+    // init: it is stopped, and a second kill is refused.
+    host.run(["create", "--bundle", &b, "ct0"]).ok();
+    host.run(["kill", "ct0", "KILL"]).ok();
+    assert_eq!(status(&host, "ct0"), "stopped");
     // Proxmox itself refuses a stop of a stopped CT; the host says so in one line.
-    let stopped = host.run(["kill", "ct1", "KILL"]).failed();
+    let stopped = host.run(["kill", "ct0", "KILL"]).failed();
     assert!(stopped.stderr.contains("is not running"), "{stopped:?}");
     assert_eq!(stopped.stderr.lines().count(), 1, "{stopped:?}");
     assert_eq!(stopped.code, 6, "a conflict: {stopped:?}");
+    host.run(["delete", "ct0"]).ok();
 
+    host.run(["create", "--bundle", &b, "ct1"]).ok();
     host.run(["start", "ct1"]).ok();
     let again = host.run(["start", "ct1"]).failed();
     assert!(

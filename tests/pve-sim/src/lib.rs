@@ -12,6 +12,7 @@ pub mod error;
 mod handlers;
 pub mod model;
 mod permissions;
+pub mod programs;
 pub mod request;
 pub mod schema;
 mod server;

@@ -53,8 +53,8 @@ pub struct Guest {
     /// The config file's flock, held by requests and workers.
     pub flock: FileLock,
     pub snapshots: Vec<String>,
-    /// Guest-agent exec results by pid: (exit code, stdout).
-    pub agent_exec: BTreeMap<u64, (i64, String)>,
+    /// Guest-agent processes by pid.
+    pub agent_exec: BTreeMap<u64, crate::programs::Outcome>,
     pub next_agent_pid: u64,
     /// An LXC suspend wrote a CRIU checkpoint: the CT reads stopped until resume.
     pub checkpointed: bool,

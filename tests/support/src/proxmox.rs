@@ -160,3 +160,54 @@ pub fn ours(sim: &SimHandle) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// A client of the simulator's API as another Proxmox user would have (token auth).
+pub fn api(sim: &SimHandle, dir: &std::path::Path) -> lxcri_pve_client::Pve {
+    let token = dir.join("outside-token");
+    std::fs::write(&token, sim.token()).expect("token");
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    lxcri_pve_client::Pve::new(&lxcri_pve_client::ConnectionConfig {
+        endpoints: sim.endpoints.clone(),
+        token_file: Some(token),
+        tls: lxcri_pve_client::TlsConfig {
+            fingerprint: Some(sim.fingerprint()),
+            ..Default::default()
+        },
+        request_timeout_secs: Some(10),
+        task_timeout_secs: Some(60),
+        ..Default::default()
+    })
+    .expect("client")
+}
+
+/// The vmid of the guest made for container `id`.
+pub fn vmid_of(sim: &SimHandle, id: &str) -> Option<u32> {
+    let prefix = format!("proxmox-lxcri id={id} nonce=");
+    sim.cluster()
+        .guests
+        .iter()
+        .find(|(_, g)| {
+            g.config
+                .get("description")
+                .is_some_and(|d| d.starts_with(&prefix))
+        })
+        .map(|(vmid, _)| *vmid)
+}
+
+/// The stand-in processes of containers under state root `root`.
+pub fn stand_ins(root: &std::path::Path) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = raw.split(|b| *b == 0).collect();
+            args.contains(&&b"stand-in"[..])
+                && args
+                    .windows(2)
+                    .any(|w| w[0] == b"--root" && w[1] == root.as_os_str().as_encoded_bytes())
+        })
+        .collect()
+}

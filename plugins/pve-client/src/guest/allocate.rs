@@ -107,6 +107,8 @@ impl NewGuest<'_> {
                 started: false,
                 paused: false,
                 extra: self.extra.clone(),
+                stand_in: None,
+                killed_with: None,
             };
             record.save(self.dir)?;
             let (attempt, lost) = self.attempt(vmid, &mut send);

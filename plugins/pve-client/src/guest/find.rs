@@ -150,6 +150,8 @@ pub fn record(
         started: f.running,
         paused: false,
         extra: Value::Null,
+        stand_in: None,
+        killed_with: None,
     };
     r.save(dir)?;
     Ok(r)

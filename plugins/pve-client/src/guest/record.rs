@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use lxcri_plugin_api::PluginError;
+use lxcri_plugin_api::{PluginError, procs::ProcessId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -28,6 +28,12 @@ pub struct GuestRecord {
     /// Backend-specific data (uploaded template, agent settings...).
     #[serde(default)]
     pub extra: Value,
+    /// The local stand-in process of the container, once it runs.
+    #[serde(default)]
+    pub stand_in: Option<ProcessId>,
+    /// The signal `kill` stopped the guest with (the stand-in exits with 128 + it).
+    #[serde(default)]
+    pub killed_with: Option<i32>,
 }
 
 const RECORD: &str = "guest.json";

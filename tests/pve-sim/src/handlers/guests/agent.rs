@@ -4,7 +4,12 @@
 use serde_json::{Value, json};
 
 use super::{param_text, with_guest};
-use crate::{ApiError, ApiResult, Kind, Power, Sim, model::Guest, request::Request};
+use crate::{
+    ApiError, ApiResult, Kind, Power, Sim,
+    model::Guest,
+    programs::{self, Outcome},
+    request::Request,
+};
 
 pub(super) fn enabled(g: &Guest) -> bool {
     g.config
@@ -29,33 +34,6 @@ pub fn agent_ping(sim: &Sim, req: &Request) -> ApiResult<Value> {
     })
 }
 
-/// Simulates a few commands (after an optional `env K=V...`): `echo ...`, `true`, `false`, `sh -c 'exit N'` and
-/// `sh -c 'echo ...'`; anything else exits 0 without output.
-fn simulate(command: &[String]) -> (i64, String) {
-    let mut words: Vec<&str> = command.iter().map(String::as_str).collect();
-    if words.first() == Some(&"env") {
-        words.remove(0);
-        while words.first().is_some_and(|w| w.contains('=')) {
-            words.remove(0);
-        }
-    }
-    match words.as_slice() {
-        ["echo", rest @ ..] => (0, format!("{}\n", rest.join(" "))),
-        ["false"] => (1, String::new()),
-        ["sh", "-c", script] => {
-            let script = script.trim();
-            if let Some(n) = script.strip_prefix("exit ") {
-                (n.trim().parse().unwrap_or(1), String::new())
-            } else if let Some(text) = script.strip_prefix("echo ") {
-                (0, format!("{}\n", text.trim_matches(['\'', '"'])))
-            } else {
-                (0, String::new())
-            }
-        }
-        _ => (0, String::new()),
-    }
-}
-
 pub fn agent_exec(sim: &Sim, req: &Request) -> ApiResult<Value> {
     let command: Vec<String> = match req.params.get("command") {
         Some(Value::Array(list)) => list.iter().map(param_text).collect(),
@@ -73,7 +51,8 @@ pub fn agent_exec(sim: &Sim, req: &Request) -> ApiResult<Value> {
         }
         g.next_agent_pid += 1;
         let pid = g.next_agent_pid;
-        g.agent_exec.insert(pid, simulate(&command));
+        let input = req.str("input-data").unwrap_or_default();
+        g.agent_exec.insert(pid, programs::run(&command, &input));
         Ok(json!({"pid": pid}))
     })
 }
@@ -82,11 +61,16 @@ pub fn agent_exec_status(sim: &Sim, req: &Request) -> ApiResult<Value> {
     let pid = req.int("pid").unwrap_or_default() as u64;
     with_guest(sim, req, Kind::Qemu, |g| {
         agent_ready(sim, g)?;
-        let (code, out) = g
+        let outcome = g
             .agent_exec
             .get(&pid)
             .cloned()
             .ok_or_else(|| ApiError::die(format!("Agent error: PID {pid} does not exist")))?;
-        Ok(json!({"exited": 1, "exitcode": code, "out-data": out}))
+        Ok(match outcome {
+            Outcome::Runs => json!({"exited": 0}),
+            Outcome::Exits { code, output } => {
+                json!({"exited": 1, "exitcode": code, "out-data": output})
+            }
+        })
     })
 }

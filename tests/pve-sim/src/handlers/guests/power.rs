@@ -74,6 +74,7 @@ pub fn power(sim: &Arc<Sim>, req: &Request, kind: Kind, op: &str) -> ApiResult<V
                         return Err(format!("VM {vmid} already running"));
                     }
                     g.checkpointed = false;
+                    g.agent_exec.clear();
                     g.set_power(Power::Running);
                 }
                 "stop" => g.set_power(Power::Stopped),
