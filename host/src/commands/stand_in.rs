@@ -85,9 +85,8 @@ pub fn spawn(
 ) -> Result<i32> {
     let exe = std::env::current_exe()
         .map_err(|e| HostError::io("cannot find this program to start the stand-in", e))?;
-    let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| {
-        HostError::io("cannot make the stand-in's pipe", std::io::Error::from(e))
-    })?;
+    let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| HostError::io("cannot make the stand-in's pipe", std::io::Error::from(e)))?;
     let reader = std::fs::File::from(reader);
     let mut args: Vec<OsString> = app.global.to_args();
     if app.global.log.is_none() {

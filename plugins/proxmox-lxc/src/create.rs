@@ -13,7 +13,7 @@ use lxcri_plugin_api::{
 use lxcri_pve_client::{
     Pve,
     backend::Flavor,
-    guest::{self, GuestKind, Marker, NewGuest},
+    guest::{self, GuestKind, GuestRecord, Marker, NewGuest},
     params,
 };
 use oci_spec::runtime::Spec;
@@ -89,5 +89,19 @@ impl Flavor for LxcFlavor {
             pid: None,
             private: json!({"vmid": record.vmid, "node": node}),
         })
+    }
+
+    fn relay(
+        &self,
+        pve: &Pve,
+        dir: &Path,
+        record: &GuestRecord,
+        signals: &lxcri_pve_client::stand_in::Signals,
+    ) -> Result<lxcri_pve_client::stand_in::Ended, PluginError> {
+        crate::relay::run(pve, dir, record, signals)
+    }
+
+    fn stopped_on_its_own(pve: &Pve, record: &GuestRecord) -> i32 {
+        crate::relay::stopped_on_its_own(pve, record)
     }
 }

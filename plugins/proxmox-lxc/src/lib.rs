@@ -7,6 +7,7 @@
 mod config;
 mod create;
 mod mapping;
+mod relay;
 mod root_only;
 mod template;
 

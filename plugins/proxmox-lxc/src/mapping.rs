@@ -24,6 +24,17 @@ const STANDARD_MOUNTS: &[&str] = &[
     "/run",
 ];
 
+/// Files that engines bind into a container from the local host (podman, CRI-O), which
+/// a CT on a Proxmox node cannot reach: Proxmox writes `/etc/hosts`, `/etc/hostname`
+/// and `/etc/resolv.conf` itself from the CT config; `/run/.containerenv` only marks an
+/// engine's container.
+const ENGINE_FILES: &[&str] = &[
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/resolv.conf",
+    "/run/.containerenv",
+];
+
 /// The bundle annotation naming a template volume to use.
 pub const TEMPLATE_ANNOTATION: &str = "io.proxmox-lxcri.proxmox.template";
 
@@ -165,6 +176,12 @@ pub fn map(
     for m in spec.mounts().clone().unwrap_or_default() {
         let dest = m.destination().display().to_string();
         if STANDARD_MOUNTS.contains(&dest.as_str()) {
+            continue;
+        }
+        if ENGINE_FILES.contains(&dest.as_str()) {
+            warnings.push(format!(
+                "the bind mount onto {dest} is left out: Proxmox provides that file itself"
+            ));
             continue;
         }
         let is_bind = m.typ().as_deref() == Some("bind")

@@ -159,6 +159,7 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
                     nonce: f.marker.nonce,
                     creating: false,
                     started: f.running,
+                    started_at: None,
                     paused: false,
                     extra: Value::Null,
                     stand_in: None,

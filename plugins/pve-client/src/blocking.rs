@@ -23,6 +23,16 @@ impl Pve {
         Ok(Self { runtime, client })
     }
 
+    /// The async client, for what runs inside [`Pve::block_on`].
+    pub fn client(&self) -> &PveClient {
+        &self.client
+    }
+
+    /// Runs `f` on the client's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
     /// How long a task may run before waiting for it gives up.
     pub fn task_timeout(&self) -> std::time::Duration {
         self.client.task_timeout()

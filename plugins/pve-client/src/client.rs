@@ -506,6 +506,88 @@ impl PveClient {
     }
 }
 
+/// A guest's console: a websocket speaking termproxy's protocol, authenticated.
+pub type Terminal = tokio_tungstenite::WebSocketStream<reqwest::Upgraded>;
+
+impl PveClient {
+    /// Opens the console of guest `vmid` (`lxc` or `qemu`) on `node`: `termproxy`, then
+    /// the `vncwebsocket` upgrade with the same authentication as every call, then
+    /// termproxy's `<user>:<ticket>` handshake (reference/pve-api.md, "Consoles").
+    pub async fn terminal(&self, node: &str, kind: &str, vmid: u32) -> Result<Terminal, PveError> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::{Message, handshake::client::generate_key};
+        let proxy = self
+            .call(
+                Method::POST,
+                &format!("/nodes/{node}/{kind}/{vmid}/termproxy"),
+                vec![],
+            )
+            .await?;
+        let field = |name: &str| {
+            proxy
+                .get(name)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .ok_or_else(|| PveError::Decode {
+                    path: "termproxy".into(),
+                    message: format!("no {name} in the answer"),
+                })
+        };
+        let (port, ticket, user) = (field("port")?, field("ticket")?, field("user")?);
+        let path = format!("/nodes/{node}/{kind}/{vmid}/vncwebsocket");
+        let (_, base) = self.endpoint();
+        let url = format!(
+            "{}/api2/json{path}?port={port}&vncticket={}",
+            base.as_str().trim_end_matches('/'),
+            encode_segment(&ticket)
+        );
+        let mut req = self
+            .http
+            .get(&url)
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", generate_key())
+            .header("Sec-WebSocket-Protocol", "binary");
+        for (k, v) in self.auth_headers(&Method::GET, false).await? {
+            req = req.header(k, v);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(base, &Method::GET, &path, &e))?;
+        if resp.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
+            let status = resp.status();
+            let reason = reason_phrase(&resp);
+            let json: Value = resp.json().await.unwrap_or(Value::Null);
+            return Err(http_error("GET", &path, status, reason, &json));
+        }
+        let upgraded = resp.upgrade().await.map_err(|e| {
+            PveError::Unreachable(format!("{base}: console upgrade: {}", chain(&e)))
+        })?;
+        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            upgraded,
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            None,
+        )
+        .await;
+        let refused = |what: String| PveError::Decode {
+            path: path.clone(),
+            message: format!("the console refused the ticket: {what}"),
+        };
+        ws.send(Message::text(format!("{user}:{ticket}\n")))
+            .await
+            .map_err(|e| refused(e.to_string()))?;
+        match ws.next().await {
+            Some(Ok(m)) if m.to_text().is_ok_and(|t| t.starts_with("OK")) => Ok(ws),
+            other => Err(refused(format!("{other:?}"))),
+        }
+    }
+}
+
 /// A value usable as a form parameter.
 pub trait ParamValue {
     fn to_param(&self) -> String;

@@ -8,8 +8,10 @@
 //! `reference/pve-api.md`, section 7.
 
 pub mod auth;
+mod console;
 pub mod error;
 mod handlers;
+mod init;
 pub mod model;
 mod permissions;
 pub mod programs;

@@ -58,6 +58,12 @@ pub struct Guest {
     pub next_agent_pid: u64,
     /// An LXC suspend wrote a CRIU checkpoint: the CT reads stopped until resume.
     pub checkpointed: bool,
+    /// What the CT's console showed since it started (its init's output, echoed
+    /// input), and how many starts it has had (a run's threads end with it).
+    pub console: Vec<u8>,
+    /// Bytes ever written to the console in this run (`console` keeps the last ones).
+    pub console_written: u64,
+    pub generation: u64,
     /// When the guest appeared, and when and from what its power last changed (for
     /// the lag of /cluster/resources and the guest agent's boot time).
     pub created: Instant,
@@ -81,6 +87,9 @@ impl Guest {
             agent_exec: BTreeMap::new(),
             next_agent_pid: 1000,
             checkpointed: false,
+            console: Vec::new(),
+            console_written: 0,
+            generation: 0,
             created: long_ago,
             power_changed: long_ago,
             previous_power: Power::Stopped,
@@ -125,6 +134,16 @@ pub fn lock_file(kind: Kind, vmid: u32) -> String {
     }
 }
 
+/// A termproxy session: who may attach to which CT's console with which ticket, and
+/// the task that runs while it lasts.
+#[derive(Debug, Clone)]
+pub struct ConsoleTicket {
+    pub vmid: u32,
+    pub user: String,
+    pub ticket: String,
+    pub upid: String,
+}
+
 /// A stored volume (template archive, ISO...).
 #[derive(Debug, Clone)]
 pub struct Volume {
@@ -158,6 +177,8 @@ pub struct Cluster {
     /// backup); `local-lvm` holds guest disks (rootdir, images).
     pub volumes: BTreeMap<(String, String), BTreeMap<String, Volume>>,
     pub next_pid: u32,
+    /// Console tickets handed out by termproxy, by port.
+    pub consoles: BTreeMap<u16, ConsoleTicket>,
     /// The last `/cluster/nextid` answer.
     pub last_nextid: Option<u32>,
     pub down: BTreeSet<String>,

@@ -7,6 +7,7 @@
 //! - `sh -c 'STATEMENT; …'` with statements `echo TEXT`, `exit N`, `sleep …` (runs
 //!   until stopped), `true`; others are skipped;
 //! - `sleep ...` and `sh` without a script: run until stopped;
+//! - `yes [WORD]`: print WORD (`y`) again and again until stopped;
 //! - anything else: exit 0 without output.
 
 /// How a simulated program behaves.
@@ -16,6 +17,8 @@ pub enum Outcome {
     Exits { code: i64, output: String },
     /// It runs until its guest stops.
     Runs,
+    /// It prints `line` again and again until its guest stops.
+    Repeats { line: String },
 }
 
 pub fn run(command: &[String], input: &str) -> Outcome {
@@ -33,6 +36,16 @@ pub fn run(command: &[String], input: &str) -> Outcome {
         (Some("cat"), []) => exits(0, input.to_string()),
         (Some("false"), []) => exits(1, String::new()),
         (Some("sleep"), _) | (Some("sh"), []) => Outcome::Runs,
+        (Some("yes"), rest) => Outcome::Repeats {
+            line: format!(
+                "{}\n",
+                if rest.is_empty() {
+                    "y".to_string()
+                } else {
+                    rest.join(" ")
+                }
+            ),
+        },
         (Some("sh"), ["-c", script]) => shell(script),
         _ => exits(0, String::new()),
     }

@@ -84,6 +84,7 @@ async fn accept_loop(sim: Arc<Sim>, node: String, listener: TcpListener) {
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(tls), service)
+                .with_upgrades()
                 .await;
         });
     }
@@ -127,8 +128,14 @@ fn error_response(err: &ApiError, legacy: bool) -> Response<Full<Bytes>> {
 async fn serve(
     sim: Arc<Sim>,
     endpoint: String,
-    req: HttpRequest<Incoming>,
+    mut req: HttpRequest<Incoming>,
 ) -> Option<Response<Full<Bytes>>> {
+    // A console websocket is upgraded once the request passed every check.
+    let upgrade = req
+        .uri()
+        .path()
+        .ends_with("/vncwebsocket")
+        .then(|| hyper::upgrade::on(&mut req));
     let latency = sim.faults.lock().expect("faults").latency;
     if latency > Duration::ZERO {
         tokio::time::sleep(latency).await;
@@ -239,6 +246,22 @@ async fn serve(
     .await;
     let legacy = sim2.faults.lock().expect("faults").legacy_errors;
     let response = match outcome {
+        Ok(data) if upgrade.is_some() => match websocket_accept(&headers) {
+            Some(response) => {
+                let port = data["port"]
+                    .as_str()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                let (sim, upgrade) = (sim2.clone(), upgrade.expect("checked"));
+                tokio::spawn(async move {
+                    if let Ok(upgraded) = upgrade.await {
+                        crate::console::serve(sim, port, upgraded).await;
+                    }
+                });
+                response
+            }
+            None => error_response(&ApiError::new(400, "websocket upgrade required"), legacy),
+        },
         Ok(data) => respond(200, json!({"data": data}), None),
         Err(err) => {
             log.status = err.status;
@@ -255,6 +278,26 @@ async fn serve(
     let lost = answer_lost(&sim2, &method, &path, &mut log).await;
     sim2.log.lock().expect("log").push(log);
     (!lost).then_some(response)
+}
+
+/// The 101 answer to a websocket upgrade request (RFC 6455), speaking termproxy's
+/// `binary` subprotocol when asked for.
+fn websocket_accept(headers: &hyper::HeaderMap) -> Option<Response<Full<Bytes>>> {
+    let key = headers.get("sec-websocket-key")?;
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut response = Response::builder()
+        .status(101)
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket")
+        .header("Sec-WebSocket-Accept", accept);
+    let wants_binary = headers
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim() == "binary"));
+    if wants_binary {
+        response = response.header("Sec-WebSocket-Protocol", "binary");
+    }
+    response.body(Full::new(Bytes::new())).ok()
 }
 
 /// Whether this request's answer is lost after the server acted (fact 1): a stalled

@@ -113,6 +113,43 @@ impl Sim {
         );
     }
 
+    /// Registers a task that runs until [`Sim::close_task`] (a console session).
+    pub fn open_task(&self, node: &str, typ: &str, id: &str, user: &str) -> String {
+        let start = auth::now();
+        let mut c = self.cluster.lock().expect("cluster");
+        c.next_pid += 1;
+        let pid = c.next_pid;
+        let upid = format!(
+            "UPID:{node}:{pid:08X}:{:08X}:{start:08X}:{typ}:{id}:{user}:",
+            pid * 7
+        );
+        c.tasks.insert(
+            upid.clone(),
+            Task {
+                node: node.to_string(),
+                typ: typ.to_string(),
+                id: id.to_string(),
+                user: user.to_string(),
+                starttime: start,
+                pid,
+                running: true,
+                exitstatus: None,
+                log: vec![format!("starting task {typ} {id}")],
+                created: Instant::now(),
+            },
+        );
+        upid
+    }
+
+    /// Ends a task opened by [`Sim::open_task`].
+    pub fn close_task(&self, upid: &str) {
+        if let Some(task) = self.cluster.lock().expect("cluster").tasks.get_mut(upid) {
+            task.running = false;
+            task.log.push("TASK OK".into());
+            task.exitstatus = Some("OK".into());
+        }
+    }
+
     /// Starts a worker and returns its UPID at once.
     pub fn spawn_task(
         self: &Arc<Self>,

@@ -105,6 +105,7 @@ impl NewGuest<'_> {
                 nonce: self.marker.nonce.clone(),
                 creating: true,
                 started: false,
+                started_at: None,
                 paused: false,
                 extra: self.extra.clone(),
                 stand_in: None,

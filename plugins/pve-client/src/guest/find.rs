@@ -148,6 +148,7 @@ pub fn record(
         nonce: f.marker.nonce.clone(),
         creating: false,
         started: f.running,
+        started_at: None,
         paused: false,
         extra: Value::Null,
         stand_in: None,

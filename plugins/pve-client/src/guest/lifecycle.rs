@@ -116,6 +116,10 @@ impl Lifecycle<'_> {
             |e, lost| lost && e.message().contains("already running"),
         )?;
         r.started = true;
+        r.started_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs());
         r.save(dir)
     }
 
@@ -192,13 +196,21 @@ impl Lifecycle<'_> {
                 r.vmid
             );
         }
+        // Recorded first: a checkpointed CT reads stopped, and its stand-in must know
+        // why before it sees it.
+        r.paused = true;
+        r.save(dir)?;
         let path = format!("{}/status/suspend", r.base(self.kind));
-        self.repeat(
+        let suspended = self.repeat(
             || self.pve.post_task(&path, vec![]),
             |e, lost| lost && e.is_not_running(),
-        )?;
-        r.paused = true;
-        r.save(dir)
+        );
+        if let Err(e) = suspended {
+            r.paused = false;
+            r.save(dir)?;
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     pub fn resume(&self, id: &str, r: &mut GuestRecord, dir: &Path) -> Result<(), PluginError> {

@@ -23,6 +23,9 @@ pub struct GuestRecord {
     pub creating: bool,
     #[serde(default)]
     pub started: bool,
+    /// When it was last started (Unix seconds).
+    #[serde(default)]
+    pub started_at: Option<u64>,
     #[serde(default)]
     pub paused: bool,
     /// Backend-specific data (uploaded template, agent settings...).

@@ -67,6 +67,11 @@ impl Signals {
         Some(self.last.load(Ordering::SeqCst)).filter(|s| *s != 0)
     }
 
+    /// Whether a received signal waits to be forwarded.
+    pub fn has_pending(&self) -> bool {
+        self.pending.load(Ordering::SeqCst) != 0
+    }
+
     /// Forwards a received signal to the guest (once); failures are logged, since
     /// the guest may already be stopping.
     pub fn forward(&self, pve: &Pve, kind: GuestKind, record: &GuestRecord) {

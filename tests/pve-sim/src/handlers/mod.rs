@@ -2,6 +2,7 @@
 
 mod access;
 mod cluster;
+mod console;
 mod guests;
 mod storage;
 mod tasks;
@@ -64,6 +65,8 @@ pub fn dispatch(sim: &Arc<Sim>, req: &Request) -> ApiResult<Value> {
         ("POST", _, Some("/{vmid}/snapshot/{snapname}/rollback")) => {
             guests::rollback(sim, req, kind)
         }
+        ("POST", _, Some("/{vmid}/termproxy")) => console::termproxy(sim, req),
+        ("GET", _, Some("/{vmid}/vncwebsocket")) => console::websocket(sim, req),
         ("POST", _, Some("/{vmid}/agent/ping")) => guests::agent_ping(sim, req),
         ("POST", _, Some("/{vmid}/agent/exec")) => guests::agent_exec(sim, req),
         ("GET", _, Some("/{vmid}/agent/exec-status")) => guests::agent_exec_status(sim, req),

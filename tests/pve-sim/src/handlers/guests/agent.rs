@@ -67,7 +67,7 @@ pub fn agent_exec_status(sim: &Sim, req: &Request) -> ApiResult<Value> {
             .cloned()
             .ok_or_else(|| ApiError::die(format!("Agent error: PID {pid} does not exist")))?;
         Ok(match outcome {
-            Outcome::Runs => json!({"exited": 0}),
+            Outcome::Runs | Outcome::Repeats { .. } => json!({"exited": 0}),
             Outcome::Exits { code, output } => {
                 json!({"exited": 1, "exitcode": code, "out-data": output})
             }

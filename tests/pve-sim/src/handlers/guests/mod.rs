@@ -32,7 +32,7 @@ pub(super) fn missing(kind: Kind, node: &str, vmid: u32) -> ApiError {
 }
 
 /// Runs `f` on the guest `vmid` of this kind on the request's node.
-pub(super) fn with_guest<T>(
+pub(crate) fn with_guest<T>(
     sim: &Sim,
     req: &Request,
     kind: Kind,

@@ -45,6 +45,7 @@ pub fn power(sim: &Arc<Sim>, req: &Request, kind: Kind, op: &str) -> ApiResult<V
     let typ = format!("{}{op}", if kind == Kind::Lxc { "vz" } else { "qm" });
     let skiplock = req.flag("skiplock");
     let op = op.to_string();
+    let run_init = sim.clone();
     let upid = sim.spawn_task(
         &node,
         &typ,
@@ -76,6 +77,9 @@ pub fn power(sim: &Arc<Sim>, req: &Request, kind: Kind, op: &str) -> ApiResult<V
                     g.checkpointed = false;
                     g.agent_exec.clear();
                     g.set_power(Power::Running);
+                    if g.kind == Kind::Lxc {
+                        crate::init::start(&run_init, vmid, g);
+                    }
                 }
                 "stop" => g.set_power(Power::Stopped),
                 "shutdown" => {
