@@ -20,23 +20,6 @@ fn task_status(ctd: &Containerd, id: &str) -> String {
         .to_string()
 }
 
-/// `ctr ARGS` with a terminal on its stdin (util-linux `script` provides the pty).
-fn ctr_with_tty(ctd: &Containerd, args: &[&str]) -> Run {
-    let ns = ctd.namespace.clone().unwrap_or_else(|| "default".into());
-    let line: Vec<String> = std::iter::once("ctr".to_string())
-        .chain([
-            "-a".into(),
-            ctd.socket.display().to_string(),
-            "-n".into(),
-            ns,
-        ])
-        .chain(args.iter().map(|a| format!("'{a}'")))
-        .collect();
-    let mut cmd = Command::new("script");
-    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
-    run_with_files(cmd)
-}
-
 struct Ctr<'a> {
     ctd: &'a Containerd,
     runtime: String,
@@ -60,7 +43,7 @@ impl Ctr<'_> {
         ]);
         all.extend(args);
         if flags.contains(&"-t") {
-            ctr_with_tty(self.ctd, &all)
+            self.ctd.ctr_with_tty(&all)
         } else {
             self.ctd.ctr(all)
         }
@@ -120,20 +103,17 @@ fn ctr_drives(host: &Host, backend: &str) {
     ]);
     assert_eq!(exec.code, 4, "{exec:?}");
     assert!(exec.stdout.contains("exec-ok"), "{exec:?}");
-    let exec_tty = ctr_with_tty(
-        &ctd,
-        &[
-            "task",
-            "exec",
-            "-t",
-            "--exec-id",
-            "e2",
-            "long",
-            "sh",
-            "-c",
-            "tty",
-        ],
-    );
+    let exec_tty = ctd.ctr_with_tty(&[
+        "task",
+        "exec",
+        "-t",
+        "--exec-id",
+        "e2",
+        "long",
+        "sh",
+        "-c",
+        "tty",
+    ]);
     assert_eq!(exec_tty.code, 0, "{exec_tty:?}");
     assert!(exec_tty.stdout.contains("/dev/pts/"), "{exec_tty:?}");
     let ps = ctd.ctr(["task", "ps", "long"]).ok();

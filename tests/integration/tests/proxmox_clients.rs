@@ -114,6 +114,7 @@ impl Ctr {
     }
 
     fn run(&self, flags: &[&str], id: &str, args: &[&str]) -> lxcri_test_support::Run {
+        let tty = flags.contains(&"-t");
         let root = self.runc_root.display().to_string();
         let mut all: Vec<&str> = vec!["run"];
         all.extend(flags);
@@ -126,7 +127,11 @@ impl Ctr {
             id,
         ]);
         all.extend(args);
-        self.ctd.ctr(all)
+        if tty {
+            self.ctd.ctr_with_tty(&all)
+        } else {
+            self.ctd.ctr(all)
+        }
     }
 
     fn status(&self, id: &str) -> String {
@@ -162,6 +167,13 @@ fn ctr_drives(backend: Backend) {
         // A CT's entrypoint cannot hold whitespace; its exit status is not reported.
         let run = ctr.run(&["--rm"], "once", &["echo", "hello"]);
         assert_eq!(run.code, 0, "{run:?}");
+    }
+
+    // run -t: the process's output comes through the stand-in's terminal.
+    if backend == Backend::Vm {
+        let tty = ctr.run(&["--rm", "-t"], "tty", &["echo", "through-the-pty"]);
+        assert_eq!(tty.code, 0, "{tty:?}");
+        assert!(tty.stdout.contains("through-the-pty"), "{tty:?}");
     }
 
     // A detached task: exec (VM), kill, delete.

@@ -156,3 +156,50 @@ fn a_failed_clone_leaves_nothing_behind() {
     assert!(vms(&sim).is_empty(), "no clone left");
     assert!(!host.root.join("bad").exists());
 }
+
+#[test]
+fn run_waits_for_the_process_through_its_stand_in() {
+    let sim = sim_with_template();
+    sim.cluster()
+        .guests
+        .get_mut(&TEMPLATE)
+        .unwrap()
+        .config
+        .insert("agent".into(), "1".into());
+    let host = host(&sim, true);
+    let b = host
+        .bundle("run", &["sh", "-c", "echo via-run; exit 6"])
+        .write()
+        .display()
+        .to_string();
+    let run = host.run(["run", "--bundle", &b, "r1"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(run.stdout.contains("via-run"), "{run:?}");
+    assert!(vms(&sim).is_empty(), "run removed the VM");
+
+    // The stand-in of a detached container holds no secret in its argv or environment.
+    let b = bundle(&host, "detached");
+    host.run(["create", "--bundle", &b, "d1"]).ok();
+    let pid = host.run(["state", "d1"]).ok().json()["pid"]
+        .as_i64()
+        .unwrap();
+    let secret = sim.token().rsplit_once('=').unwrap().1.to_string();
+    for file in ["cmdline", "environ"] {
+        let raw = std::fs::read(format!("/proc/{pid}/{file}")).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(&secret),
+            "the token is in the stand-in's {file}"
+        );
+    }
+    let cmdline = String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/cmdline")).unwrap())
+        .replace('\0', " ");
+    assert!(cmdline.contains("stand-in"), "{cmdline}");
+    host.run(["delete", "--force", "d1"]).ok();
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")),
+        "the stand-in is gone"
+    );
+    assert!(vms(&sim).is_empty());
+}

@@ -71,6 +71,23 @@ impl Containerd {
         cmd.args(args);
         run_with_files(cmd)
     }
+
+    /// `ctr ARGS` with a terminal on its stdin (util-linux `script` provides the pty).
+    pub fn ctr_with_tty(&self, args: &[&str]) -> Run {
+        let ns = self.namespace.clone().unwrap_or_else(|| "default".into());
+        let line: Vec<String> = std::iter::once("ctr".to_string())
+            .chain([
+                "-a".into(),
+                self.socket.display().to_string(),
+                "-n".into(),
+                ns,
+            ])
+            .chain(args.iter().map(|a| format!("'{a}'")))
+            .collect();
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+        run_with_files(cmd)
+    }
 }
 
 impl Drop for Containerd {

@@ -97,13 +97,17 @@ pub fn release(dir: &Path) {
     }
 }
 
-/// Ends the stand-in of `record` (from `delete`), and removes its FIFO.
+/// Ends the stand-in of `record` (from `delete`) and waits until it has exited, and
+/// removes its FIFO.
 pub fn stop(record: &GuestRecord, dir: &Path) {
+    use lxcri_plugin_api::procs;
     if let Some(p) = record.stand_in
-        && p.alive()
-        && let Err(e) = p.signal(libc::SIGKILL)
+        && let Some(fd) = procs::pidfd(p.pid, Some(p.start_time))
     {
-        tracing::warn!("could not stop the stand-in {}: {e}", p.pid);
+        match procs::signal(&fd, libc::SIGKILL) {
+            Ok(()) => procs::wait_all(&[fd]),
+            Err(e) => tracing::warn!("could not stop the stand-in {}: {e}", p.pid),
+        }
     }
     let _ = std::fs::remove_file(dir.join(START_FIFO));
 }
