@@ -1,12 +1,11 @@
 //! The host driven by a real client, containerd's `ctr` with `--runc-binary`: one
 //! scenario, run on every local backend.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use lxcri_test_support::{
     Host, Run,
     containerd::{Containerd, busybox_image},
-    host::run_with_files,
     suite::wait_until,
 };
 

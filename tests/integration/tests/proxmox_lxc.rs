@@ -273,6 +273,11 @@ fn a_container_with_lost_local_state_is_found_again_by_its_tag() {
     std::fs::remove_dir_all(host.root.join("lost2")).unwrap();
     host.run(["delete", "--force", "lost2"]).ok();
     assert!(sim.cluster().guests.is_empty());
+    assert_eq!(
+        lxcri_test_support::proxmox::stand_ins(&host.root),
+        Vec::<i32>::new(),
+        "the stand-in whose record was lost is found by delete --force"
+    );
     assert_clean(&sim);
 }
 
