@@ -48,6 +48,8 @@ pub struct PveClient {
     request_timeout: Duration,
     task_timeout: Duration,
     renew_after: Duration,
+    /// The User-Agent sent: who in this runtime makes the requests.
+    agent: std::sync::Mutex<String>,
 }
 
 /// Whether an error may be retried, and whether the next try should use another endpoint.
@@ -128,7 +130,19 @@ impl PveClient {
             request_timeout: Duration::from_secs(cfg.request_timeout_secs.unwrap_or(60)),
             task_timeout: Duration::from_secs(cfg.task_timeout_secs.unwrap_or(600)),
             renew_after: Duration::from_secs(cfg.ticket_renew_after_secs.unwrap_or(5400)),
+            agent: std::sync::Mutex::new(format!("proxmox-lxcri/{}", env!("CARGO_PKG_VERSION"))),
         })
+    }
+
+    /// Names the requests' sender in their User-Agent (`proxmox-lxcri-<role>/<version>`),
+    /// as the stand-in does, so that Proxmox's access log tells them apart.
+    pub fn set_role(&self, role: &str) {
+        *self.agent.lock().expect("agent") =
+            format!("proxmox-lxcri-{role}/{}", env!("CARGO_PKG_VERSION"));
+    }
+
+    fn user_agent(&self) -> String {
+        self.agent.lock().expect("agent").clone()
     }
 
     /// How long a task may run before waiting for it gives up.
@@ -167,7 +181,10 @@ impl PveClient {
         headers: &[(String, String)],
     ) -> Result<Value, PveError> {
         let url = format!("{}/api2/json{path}", base.as_str().trim_end_matches('/'));
-        let mut req = self.http.request(method.clone(), &url);
+        let mut req = self
+            .http
+            .request(method.clone(), &url)
+            .header(reqwest::header::USER_AGENT, self.user_agent());
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -479,7 +496,11 @@ impl PveClient {
                     let form = reqwest::multipart::Form::new()
                         .text("content", content.to_string())
                         .part("filename", part);
-                    let mut req = self.http.post(&url).multipart(form);
+                    let mut req = self
+                        .http
+                        .post(&url)
+                        .header(reqwest::header::USER_AGENT, self.user_agent())
+                        .multipart(form);
                     for (k, v) in &headers {
                         req = req.header(k, v);
                     }
@@ -547,6 +568,7 @@ impl PveClient {
         let mut req = self
             .http
             .get(&url)
+            .header(reqwest::header::USER_AGENT, self.user_agent())
             .header("Connection", "Upgrade")
             .header("Upgrade", "websocket")
             .header("Sec-WebSocket-Version", "13")

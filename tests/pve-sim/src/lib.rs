@@ -186,6 +186,8 @@ pub struct LoggedRequest {
     pub message: Option<String>,
     /// The answer was dropped after the server acted.
     pub lost: bool,
+    /// The client's User-Agent.
+    pub user_agent: String,
 }
 
 /// The shared simulator state. Lock order: `cluster`, then `faults`, then `log`.

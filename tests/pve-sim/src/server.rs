@@ -171,6 +171,11 @@ async fn serve(
         status: 200,
         message: None,
         lost: false,
+        user_agent: headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
     };
     let sim2 = sim.clone();
     let outcome = async {

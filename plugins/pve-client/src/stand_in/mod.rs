@@ -146,6 +146,7 @@ pub fn run<F: Flavor>(
     req: StandInRequest,
 ) -> Result<StandInReply, PluginError> {
     let dir = Path::new(&req.dir);
+    backend.pve.client().set_role("stand-in");
     let mut record = GuestRecord::load(dir).ok_or_else(|| {
         PluginError::not_found(format!("container {} has no Proxmox guest record", req.id))
     })?;
