@@ -42,6 +42,12 @@ pub struct StandInArgs {
 }
 
 pub fn run(app: &App, args: &StandInArgs) -> Result<i32> {
+    // The container's output may go to a reader that is gone: that ends the output,
+    // not the stand-in (which lives as long as the container's process).
+    // SAFETY: a signal disposition; the plugin's threads start later.
+    unsafe {
+        nix::libc::signal(nix::libc::SIGPIPE, nix::libc::SIG_IGN);
+    }
     // Read without the container lock: `create` holds it until this process is ready.
     let state = Store::new(app.root()).dir(&args.id).join("state.json");
     let recorded = std::fs::read(&state)

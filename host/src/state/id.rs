@@ -5,10 +5,11 @@ use crate::error::{HostError, Result};
 /// Longest accepted id (bytes); a path component must stay well under NAME_MAX.
 pub const MAX_ID_LEN: usize = 200;
 
-/// Accepts ids made of ASCII letters, digits and `_ + - .`, not starting with `.`
-/// (names starting with a dot are the host's own), at most [`MAX_ID_LEN`] bytes.
+/// Accepts ids made of ASCII letters, digits and `_ + - .` (runc's rule), not starting
+/// with `.` (names starting with a dot are the host's own) nor with `-` (a backend's
+/// tool would read it as an option), at most [`MAX_ID_LEN`] bytes.
 pub fn validate(id: &str) -> Result<()> {
-    let hint = "use letters, digits and _ + - . (not starting with a dot), at most 200 characters";
+    let hint = "use letters, digits and _ + - . (not starting with a dot or a dash), at most 200 characters";
     if id.is_empty() {
         return Err(HostError::invalid("container id is empty").hint(hint));
     }
@@ -33,6 +34,13 @@ pub fn validate(id: &str) -> Result<()> {
             HostError::invalid(format!("invalid container id {id:?}: starts with a dot"))
                 .hint(hint),
         );
+    }
+    // A backend's tool (crun, lxc-start) would read it as an option.
+    if id.starts_with('-') {
+        return Err(HostError::invalid(format!(
+            "invalid container id {id:?}: starts with '-', which a runtime reads as an option"
+        ))
+        .hint(hint));
     }
     Ok(())
 }
@@ -64,6 +72,8 @@ mod tests {
             ".",
             "..",
             ".hidden",
+            "-rf",
+            "--help",
             "sp ace",
             "nul\0",
             &"x".repeat(1024),

@@ -73,10 +73,12 @@ fn invalid_ids() {
         (long.as_str(), "limit is 200"),
         ("/", "not allowed"),
         ("a/b", "not allowed"),
+        ("-rf", "starts with '-'"),
+        ("--help", "starts with '-'"),
     ] {
-        let run = host.run(["create", "--bundle", bundle.to_str().unwrap(), id]);
+        let run = host.run(["create", "--bundle", bundle.to_str().unwrap(), "--", id]);
         one_line_error(&run, 2, needle);
-        let run = host.run(["state", id]);
+        let run = host.run(["state", "--", id]);
         one_line_error(&run, 2, needle);
     }
     nothing_left(&host);
@@ -189,5 +191,34 @@ fn unknown_container() {
     for cmd in ["state", "start", "delete", "pause", "ps"] {
         let run = host.run([cmd, "ghost"]);
         one_line_error(&run, 3, "container 'ghost' does not exist");
+    }
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let host = Host::crun();
+    for args in [
+        vec!["plugins", "--format", "json"],
+        vec!["generate", "completions", "zsh"],
+        vec!["--help"],
+    ] {
+        let mut child = host
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the output is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            out.status.success() || out.status.signal() == Some(13),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
     }
 }
