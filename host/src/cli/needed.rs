@@ -10,7 +10,10 @@ use crate::{
     bundle::Bundle,
     config::Config,
     routing,
-    state::{ContainerRecord, Store},
+    state::{
+        ContainerRecord, Store,
+        inspect::{Entry, inspect},
+    },
 };
 
 pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
@@ -23,7 +26,7 @@ pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
         Command::Start(a) => existing(&a.id).into_iter().collect(),
         Command::State(a) => existing(&a.id).into_iter().collect(),
         Command::Kill(a) => existing(&a.id).into_iter().collect(),
-        Command::Delete(a) => existing(&a.id).into_iter().collect(),
+        Command::Delete(a) => for_delete(root, &a.id, flag, config),
         Command::Exec(a) => existing(&a.id).into_iter().collect(),
         Command::Ps(a) => existing(&a.id).into_iter().collect(),
         Command::Pause(a) | Command::Resume(a) => existing(&a.id).into_iter().collect(),
@@ -38,6 +41,9 @@ pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
                 .iter()
                 .filter_map(|id| recorded_backend(root, id))
                 .collect();
+            // And the default one, which may hold containers without a record.
+            let none = Default::default();
+            names.push(routing::for_new("", flag, &none, config).0.to_string());
             names.sort();
             names.dedup();
             names
@@ -46,6 +52,23 @@ pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
         _ => return None,
     };
     Some(names)
+}
+
+/// The backends a delete may need: the recorded one; for a damaged dir, those that may
+/// hold its resources; for an id without a dir, the one it would be routed to.
+fn for_delete(root: &Path, id: &str, flag: Option<&str>, config: &Config) -> Vec<String> {
+    let store = Store::new(root);
+    if crate::state::id::validate(id).is_err() {
+        return Vec::new();
+    }
+    if !store.dir(id).exists() {
+        let none = Default::default();
+        return vec![routing::for_new(id, flag, &none, config).0.to_string()];
+    }
+    match inspect(&store, id) {
+        Entry::Sound(record) => vec![record.backend],
+        Entry::Damaged { backends, .. } => backends,
+    }
 }
 
 /// The backend recorded for `id` (read without the lock: records are replaced

@@ -102,6 +102,8 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         let state = backend.create(&args.id, &dir, &request);
         let state = match state {
             Ok(state) => state,
+            // The backend holds the id already: nothing here is this create's.
+            Err(e) if e.kind == lxcri_plugin_api::ErrorKind::AlreadyExists => return Err(e),
             Err(e) => {
                 // The backend may have made part of the container before failing.
                 if let Err(cleanup) = backend.delete(&args.id, &dir, true) {

@@ -1,5 +1,7 @@
-//! `delete [--force] ID`: remove a stopped (or, forced, any) container, including one
-//! left half-made by an interrupted create.
+//! `delete [--force] ID`: remove a stopped (or, forced, any) container. Forced, it also
+//! removes what a damaged or half-made container dir leaves (see `state::inspect`):
+//! each backend that may hold resources for the id removes them, looking them up by id
+//! itself; and a backend's resources for an id that has no dir here at all.
 
 use lxcri_plugin_api::{ErrorKind, types::Status};
 
@@ -8,7 +10,10 @@ use crate::{
     backend::BackendHandle,
     error::{HostError, Result},
     routing,
-    state::Store,
+    state::{
+        Locked, Store,
+        inspect::{Entry, inspect},
+    },
 };
 
 #[derive(Debug, Clone, clap::Args)]
@@ -22,36 +27,58 @@ pub struct DeleteArgs {
 pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
     let store = Store::new(app.root());
     crate::state::id::validate(&args.id)?;
-    if !store.dir(&args.id).exists() && app.global.backend.is_some() {
-        // A container whose local state was lost: find it again in the named backend.
-        match super::container::Opened::open(app, &args.id) {
-            Ok(found) => drop(found),
-            Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(e),
+    if !store.dir(&args.id).exists() {
+        if app.global.backend.is_some() {
+            // A container whose local state was lost: find it again in the named backend.
+            match super::container::Opened::open(app, &args.id) {
+                Ok(found) => drop(found),
+                Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
+                Err(e) => return Err(e),
+            }
+        } else if args.force {
+            return remove_unrecorded(app, &store, &args.id);
         }
     }
-    let locked = match store.lock(&args.id) {
+    let locked = match store.lock_or_repair(&args.id) {
         // Like runc: a forced delete of a container that is already gone succeeds.
         Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
         other => other?,
     };
-    let incomplete = HostError::conflict(format!(
-        "container '{}' is incomplete (its create was interrupted)",
-        args.id
-    ))
-    .hint("remove it with `delete --force`");
-    let Some(record) = locked.read()? else {
-        if !args.force {
-            return Err(incomplete);
+    let record = match inspect(&store, &args.id) {
+        Entry::Sound(record) => record,
+        Entry::Damaged { reason, .. } if !args.force => {
+            return Err(HostError::conflict(format!(
+                "container '{}' is damaged: {reason}",
+                args.id
+            ))
+            .hint("remove it with `delete --force`"));
         }
-        locked.remove()?;
-        return Ok(0);
+        Entry::Damaged { backends, reason } => {
+            tracing::info!("removing damaged container '{}': {reason}", args.id);
+            return remove_damaged(app, locked, &args.id, &backends);
+        }
     };
     if record.status == Status::Creating && !args.force {
-        return Err(incomplete);
+        return Err(HostError::conflict(format!(
+            "container '{}' is incomplete (its create was interrupted)",
+            args.id
+        ))
+        .hint("remove it with `delete --force`"));
     }
     routing::for_existing(&args.id, &record.backend, app.global.backend.as_deref())?;
-    let backend = BackendHandle::open(app, &record.backend)?;
+    let backend = match BackendHandle::open(app, &record.backend) {
+        Ok(b) => b,
+        Err(e) if args.force => {
+            tracing::warn!(
+                "backend {} is not available ({e}); removing the record of '{}' only",
+                record.backend,
+                args.id
+            );
+            locked.remove()?;
+            return Ok(0);
+        }
+        Err(e) => return Err(e),
+    };
     let dir = locked.plugin_dir(&record.backend)?;
     match backend.delete(&args.id, &dir, args.force) {
         Ok(()) => {}
@@ -66,4 +93,57 @@ pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
     }
     locked.remove()?;
     Ok(0)
+}
+
+/// Asks each backend that may hold resources for `id` to remove them, then removes the
+/// dir. A backend that is not installed is named in a warning.
+fn remove_damaged(app: &App, locked: Locked, id: &str, backends: &[String]) -> Result<i32> {
+    for name in backends {
+        let backend = match BackendHandle::open(app, name) {
+            Ok(b) => b,
+            Err(e) => {
+                if app.registry.backend_plugin(name).is_ok() {
+                    return Err(e);
+                }
+                tracing::debug!("{name} in the dir of {id} is not a backend: {e}");
+                continue;
+            }
+        };
+        let dir = locked.plugin_dir(name)?;
+        match backend.delete(id, &dir, true) {
+            Ok(()) => {}
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    locked.remove()?;
+    Ok(0)
+}
+
+/// `delete --force` of an id without a dir here: the routed backend removes what it
+/// still holds for it (a dir removed by hand, a record lost). Nothing there is success,
+/// as in runc.
+fn remove_unrecorded(app: &App, store: &Store, id: &str) -> Result<i32> {
+    let annotations = Default::default();
+    let (name, _) = routing::for_new(id, None, &annotations, &app.config);
+    let Ok(backend) = BackendHandle::open(app, name) else {
+        return Ok(0);
+    };
+    let locked = match store.reserve(id) {
+        Ok(l) => l,
+        // Made meanwhile by another command: not ours to remove.
+        Err(e) if e.kind == ErrorKind::AlreadyExists => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let dir = locked.plugin_dir(name)?;
+    let removed = backend.delete(id, &dir, true);
+    locked.remove()?;
+    match removed {
+        Ok(()) => {
+            tracing::info!("removed what backend {name} held for '{id}', which had no record");
+            Ok(0)
+        }
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e),
+    }
 }

@@ -1,13 +1,20 @@
 //! `list [--format table|json] [--quiet]`: containers under `--root` with live status.
+//! A container that cannot be served as it is (a damaged or half-made dir, a backend
+//! that is gone, a record whose backend no longer has it) is listed with status
+//! `unknown` and the reason; `delete --force` removes it.
 
-use lxcri_plugin_api::types::Status;
+use lxcri_plugin_api::{ErrorKind, types::Status};
+use serde_json::json;
 
 use super::container::oci_state;
 use crate::{
     app::App,
     backend::BackendHandle,
     error::Result,
-    state::{ContainerRecord, Store},
+    state::{
+        ContainerRecord, Store,
+        inspect::{Entry, inspect},
+    },
 };
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -25,41 +32,116 @@ pub struct ListArgs {
     pub quiet: bool,
 }
 
+/// One line of the list.
+enum Listed {
+    Live(ContainerRecord),
+    Unknown {
+        id: String,
+        backend: String,
+        reason: String,
+    },
+}
+
 /// Reads a record without taking the lock (records are replaced atomically), and asks
 /// its backend for the live status without storing it.
-fn live_record(app: &App, store: &Store, id: &str) -> Option<ContainerRecord> {
-    let raw = std::fs::read(store.dir(id).join("state.json")).ok()?;
-    let mut record: ContainerRecord = serde_json::from_slice(&raw).ok()?;
+fn live(app: &App, store: &Store, id: &str) -> Listed {
+    let unknown = |backend: &str, reason: String| Listed::Unknown {
+        id: id.to_string(),
+        backend: backend.to_string(),
+        reason,
+    };
+    let mut record = match inspect(store, id) {
+        Entry::Sound(record) => record,
+        Entry::Damaged { backends, reason } => {
+            return unknown(&backends.join(","), reason);
+        }
+    };
     if record.status == Status::Creating {
-        return Some(record);
+        return Listed::Live(record);
     }
-    if let Ok(backend) = BackendHandle::open(app, &record.backend)
-        && let Ok(state) = backend.state(id, &store.dir(id).join(&record.backend))
-    {
-        record.status = state.status;
-        record.pid = if state.status == Status::Stopped {
-            None
-        } else {
-            state.pid
+    let backend = match BackendHandle::open(app, &record.backend) {
+        Ok(b) => b,
+        Err(e) => {
+            return unknown(
+                &record.backend,
+                format!("backend {} is not available: {}", record.backend, e.message),
+            );
+        }
+    };
+    match backend.state(id, &store.dir(id).join(&record.backend)) {
+        Ok(state) => {
+            record.status = state.status;
+            record.pid = if state.status == Status::Stopped {
+                None
+            } else {
+                state.pid
+            };
+        }
+        Err(e) if e.kind == ErrorKind::NotFound && record.status != Status::Stopped => {
+            return unknown(
+                &record.backend,
+                format!("backend {} no longer has it", record.backend),
+            );
+        }
+        Err(e) => tracing::debug!("state of {id}: {e}"),
+    }
+    Listed::Live(record)
+}
+
+/// What local backends hold for ids that have no dir here (a dir removed by hand). Remote
+/// backends (with a stand-in) are left out: their guests are shared by every host.
+fn unrecorded(app: &App, known: &[String]) -> Vec<Listed> {
+    use lxcri_plugin_api::{capability, info::KIND_BACKEND};
+    let mut out = Vec::new();
+    for name in app.registry.names(KIND_BACKEND) {
+        let Ok(backend) = BackendHandle::open(app, name) else {
+            continue;
         };
+        if !backend.info.has_capability(capability::LIST)
+            || backend.info.has_capability(capability::STAND_IN)
+        {
+            continue;
+        }
+        for entry in backend.list().unwrap_or_default() {
+            if !known.contains(&entry.id) && crate::state::id::validate(&entry.id).is_ok() {
+                out.push(Listed::Unknown {
+                    id: entry.id,
+                    backend: name.to_string(),
+                    reason: format!("it has no record here, but backend {name} holds it"),
+                });
+            }
+        }
     }
-    Some(record)
+    out
 }
 
 pub fn run(app: &App, args: &ListArgs) -> Result<i32> {
     let store = Store::new(app.root());
-    let records: Vec<ContainerRecord> = store
-        .ids()?
-        .iter()
-        .filter_map(|id| live_record(app, &store, id))
-        .collect();
+    let ids = store.ids()?;
+    let mut listed: Vec<Listed> = ids.iter().map(|id| live(app, &store, id)).collect();
+    listed.extend(unrecorded(app, &ids));
+    let id_of = |l: &Listed| match l {
+        Listed::Live(r) => r.id.clone(),
+        Listed::Unknown { id, .. } => id.clone(),
+    };
     if args.quiet {
-        records.iter().for_each(|r| println!("{}", r.id));
+        listed.iter().for_each(|l| println!("{}", id_of(l)));
         return Ok(0);
     }
     match args.format {
         ListFormat::Json => {
-            let all: Vec<_> = records.iter().map(oci_state).collect();
+            let all: Vec<_> = listed
+                .iter()
+                .map(|l| match l {
+                    Listed::Live(r) => oci_state(r),
+                    Listed::Unknown {
+                        id,
+                        backend,
+                        reason,
+                    } => json!({"id": id, "status": "unknown", "pid": 0, "backend": backend,
+                                "reason": reason}),
+                })
+                .collect();
             println!("{}", serde_json::to_string(&all).unwrap_or_default());
         }
         ListFormat::Table => {
@@ -67,16 +149,26 @@ pub fn run(app: &App, args: &ListArgs) -> Result<i32> {
                 "{:<24} {:<8} {:<10} {:<12} {:<32} BUNDLE",
                 "ID", "PID", "STATUS", "BACKEND", "CREATED"
             );
-            for r in &records {
-                println!(
-                    "{:<24} {:<8} {:<10} {:<12} {:<32} {}",
-                    r.id,
-                    r.pid.unwrap_or(0),
-                    r.status.as_str(),
-                    r.backend,
-                    r.created,
-                    r.bundle.display()
-                );
+            for l in &listed {
+                match l {
+                    Listed::Live(r) => println!(
+                        "{:<24} {:<8} {:<10} {:<12} {:<32} {}",
+                        r.id,
+                        r.pid.unwrap_or(0),
+                        r.status.as_str(),
+                        r.backend,
+                        r.created,
+                        r.bundle.display()
+                    ),
+                    Listed::Unknown {
+                        id,
+                        backend,
+                        reason,
+                    } => println!(
+                        "{:<24} {:<8} {:<10} {:<12} {:<32} ({reason}; `delete --force` removes it)",
+                        id, 0, "unknown", backend, "-"
+                    ),
+                }
             }
         }
     }

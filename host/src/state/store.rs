@@ -110,6 +110,23 @@ impl Store {
         Ok(Locked { dir, _lock: lock })
     }
 
+    /// Locks an existing container dir, making its lock file again when it is missing
+    /// (a damaged dir that `delete --force` removes).
+    pub fn lock_or_repair(&self, id: &str) -> Result<Locked> {
+        id::validate(id)?;
+        let dir = self.dir(id);
+        if !dir.is_dir() {
+            return Err(lock::not_found(id));
+        }
+        let lock = match ContainerLock::acquire(&dir, id) {
+            Err(e) if e.kind == lxcri_plugin_api::ErrorKind::NotFound => {
+                ContainerLock::create(&dir)?
+            }
+            other => other?,
+        };
+        Ok(Locked { dir, _lock: lock })
+    }
+
     /// Ids of every container dir under the root (sorted).
     pub fn ids(&self) -> Result<Vec<String>> {
         let entries = match fs::read_dir(&self.root) {
@@ -122,9 +139,10 @@ impl Store {
                 ));
             }
         };
+        // Every container dir, a damaged one (without its lock file) too.
         let mut ids: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join(lock::LOCK_FILE).exists())
+            .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|name| id::validate(name).is_ok())
             .collect();

@@ -18,6 +18,14 @@ pub fn create(
             crun.root().display()
         ))
     })?;
+    if crun.root().join(c.id).exists() {
+        // Found before crun runs: crun itself would print its own error as well.
+        return Err(PluginError::already_exists(format!(
+            "crun still holds a container '{}' that has no record here",
+            c.id
+        ))
+        .with_hint(format!("`delete --force {}` removes it", c.id)));
+    }
     let pid_file = c.dir.join("init.pid");
     let mut args = vec![
         "--bundle".to_string(),
