@@ -14,9 +14,11 @@
 //! capability names. See `docs/plugin-api-evolution.md`.
 
 pub mod abi;
+pub mod cgroup_stats;
 pub mod context;
 pub mod doctor;
 pub mod error;
+pub mod features;
 mod guard;
 pub mod info;
 pub mod logging;

@@ -1,4 +1,6 @@
-//! `events [--stats] [--interval SECS] ID`: resource statistics as JSON lines.
+//! `events [--stats] [--interval SECS] ID`: resource statistics as JSON lines, in runc's
+//! shape (`{"type":"stats","id":…,"data":{…}}`). A figure the backend has no source for
+//! is absent from `data`; a backend without statistics at all gives an empty `data`.
 
 use lxcri_plugin_api::types::Status;
 use serde_json::json;
@@ -20,7 +22,15 @@ pub struct EventsArgs {
 pub fn run(app: &App, args: &EventsArgs) -> Result<i32> {
     loop {
         let mut c = Opened::open(app, &args.id)?;
-        let data = c.backend.stats(&args.id, &c.plugin_dir()?)?;
+        let data = if c
+            .backend
+            .info
+            .has_capability(lxcri_plugin_api::capability::EVENTS)
+        {
+            c.backend.stats(&args.id, &c.plugin_dir()?)?
+        } else {
+            json!({})
+        };
         println!("{}", json!({"type": "stats", "id": args.id, "data": data}));
         c.refresh()?;
         if args.stats || c.record.status == Status::Stopped {

@@ -47,6 +47,8 @@ fn info() -> PluginInfo {
         capability::PAUSE,
         capability::RESUME,
         capability::UPDATE,
+        capability::EVENTS,
+        capability::FEATURES,
     ])
 }
 

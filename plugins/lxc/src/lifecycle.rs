@@ -107,6 +107,33 @@ impl BackendPlugin for Lxc {
         })
     }
 
+    /// The container's cgroup statistics, found through its init.
+    fn stats(&self, c: Container<'_>) -> Result<Value, PluginError> {
+        let (_, r, status) = self.live(c.id)?;
+        if status == Status::Stopped {
+            return Err(PluginError::conflict(format!(
+                "container {} is not running",
+                c.id
+            )));
+        }
+        Ok(lxcri_plugin_api::cgroup_stats::of_pid(r.pid))
+    }
+
+    /// What this backend runs of the spec (docs/backends/lxc.md has the details).
+    fn features(&self) -> Result<Value, PluginError> {
+        use lxcri_plugin_api::features as f;
+        Ok(serde_json::json!({
+            "hooks": f::HOOKS,
+            "mountOptions": f::MOUNT_OPTIONS,
+            "linux": {
+                "namespaces": f::NAMESPACES,
+                "capabilities": f::CAPABILITIES,
+                "cgroup": {"v1": true, "v2": true, "systemd": false, "systemdUser": false},
+                "seccomp": f::seccomp(),
+            },
+        }))
+    }
+
     fn kill(&self, c: Container<'_>, signal: i32, all: bool) -> Result<(), PluginError> {
         let (_, r, status) = self.live(c.id)?;
         if all {

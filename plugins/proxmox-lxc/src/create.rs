@@ -101,6 +101,15 @@ impl Flavor for LxcFlavor {
         crate::relay::run(pve, dir, record, signals)
     }
 
+    /// A CT has every namespace of its own, runs no OCI hook, and takes bind mounts.
+    fn features(&self) -> serde_json::Value {
+        json!({
+            "hooks": [],
+            "mountOptions": ["bind", "rbind", "ro"],
+            "linux": {"namespaces": lxcri_plugin_api::features::NAMESPACES},
+        })
+    }
+
     fn stopped_on_its_own(pve: &Pve, record: &GuestRecord) -> i32 {
         crate::relay::stopped_on_its_own(pve, record)
     }

@@ -32,6 +32,8 @@ fn info() -> PluginInfo {
         capability::PAUSE,
         capability::RESUME,
         capability::STAND_IN,
+        capability::EVENTS,
+        capability::FEATURES,
     ])
 }
 

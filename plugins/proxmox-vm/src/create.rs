@@ -108,6 +108,11 @@ impl Flavor for VmFlavor {
         })
     }
 
+    /// A VM runs its template's OS: no OCI hook, no mount of the bundle.
+    fn features(&self) -> serde_json::Value {
+        json!({"hooks": [], "mountOptions": []})
+    }
+
     fn relay(
         &self,
         pve: &Pve,

@@ -31,6 +31,8 @@ fn info() -> PluginInfo {
         capability::RESUME,
         capability::EXEC,
         capability::STAND_IN,
+        capability::EVENTS,
+        capability::FEATURES,
     ])
 }
 

@@ -65,6 +65,9 @@ pub trait Flavor: Send + Sync + 'static {
         ))
     }
 
+    /// What this kind of guest runs of the runtime spec (`features`).
+    fn features(&self) -> Value;
+
     /// The exit status when the guest stopped and no signal says why.
     fn stopped_on_its_own(_pve: &Pve, _record: &GuestRecord) -> i32 {
         // As if killed: nothing reports the process's own status.
@@ -200,6 +203,35 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
 
     fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
         self.lifecycle().list()
+    }
+
+    /// The figures Proxmox has for the guest (`status/current`), in runc's shape:
+    /// memory and the network totals; there is no per-cgroup source.
+    fn stats(&self, c: Container<'_>) -> Result<Value, PluginError> {
+        let record = self.record(c)?;
+        let current: Value = self
+            .pve
+            .get(&format!("{}/status/current", record.base(F::KIND)), vec![])?;
+        let int = |k: &str| current.get(k).and_then(crate::lenient::value_int);
+        let mut data = serde_json::Map::new();
+        if let Some(usage) = int("mem") {
+            let mut memory = serde_json::json!({"usage": usage});
+            if let Some(limit) = int("maxmem") {
+                memory["limit"] = limit.into();
+            }
+            data.insert("memory".into(), serde_json::json!({"usage": memory}));
+        }
+        if let (Some(rx), Some(tx)) = (int("netin"), int("netout")) {
+            data.insert(
+                "network_interfaces".into(),
+                serde_json::json!([{"name": "all", "rx_bytes": rx, "tx_bytes": tx}]),
+            );
+        }
+        Ok(Value::Object(data))
+    }
+
+    fn features(&self) -> Result<Value, PluginError> {
+        Ok(self.flavor.features())
     }
 
     fn exec(&self, c: Container<'_>, req: ExecRequest) -> Result<ExecResult, PluginError> {

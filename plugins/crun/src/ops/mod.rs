@@ -37,6 +37,35 @@ impl BackendPlugin for Crun {
     fn delete(&self, c: Container<'_>, force: bool) -> Result<(), PluginError> {
         delete::delete(self, c, force)
     }
+    /// The container's cgroup statistics, found through its init.
+    fn stats(&self, c: Container<'_>) -> Result<Value, PluginError> {
+        let pid = state::state(self, c)?
+            .pid
+            .ok_or_else(|| PluginError::conflict(format!("container {} is not running", c.id)))?;
+        Ok(lxcri_plugin_api::cgroup_stats::of_pid(pid))
+    }
+    /// `crun features` where this crun has it; else what crun is known to support.
+    fn features(&self) -> Result<Value, PluginError> {
+        if let Ok(out) = self.output("features", std::iter::empty::<&str>())
+            && let Ok(doc) = serde_json::from_str::<Value>(&out)
+        {
+            return Ok(doc);
+        }
+        use lxcri_plugin_api::features as f;
+        let namespaces = [f::NAMESPACES, &["time"]].concat();
+        Ok(serde_json::json!({
+            "hooks": f::HOOKS,
+            "mountOptions": f::MOUNT_OPTIONS,
+            "linux": {
+                "namespaces": namespaces,
+                "capabilities": f::CAPABILITIES,
+                "cgroup": {"v1": true, "v2": true, "systemd": true, "systemdUser": true},
+                "seccomp": f::seccomp(),
+                "apparmor": {"enabled": true},
+                "selinux": {"enabled": true},
+            },
+        }))
+    }
     fn list(&self) -> Result<Vec<ListEntry>, PluginError> {
         list::list(self)
     }
