@@ -30,16 +30,26 @@ impl App {
 
     /// The context handed to plugin `name`.
     pub fn context(&self, name: &str) -> PluginContext {
-        PluginContext {
-            host_version: HOST_VERSION.into(),
-            api_version: lxcri_plugin_api::API_VERSION.into(),
-            root_dir: self.global.root.display().to_string().into(),
-            config_json: self.config.plugin_json(name).into(),
-            max_log_level: self.plugin_log_level,
-            log: plugin_log_callback,
-            progress: plugin_progress_callback,
-            extra_json: "{}".into(),
-        }
+        plugin_context(&self.global.root, &self.config, name, self.plugin_log_level)
+    }
+}
+
+/// The context handed to plugin `name` under state root `root`.
+pub fn plugin_context(
+    root: &std::path::Path,
+    config: &Config,
+    name: &str,
+    log_level: u32,
+) -> PluginContext {
+    PluginContext {
+        host_version: HOST_VERSION.into(),
+        api_version: lxcri_plugin_api::API_VERSION.into(),
+        root_dir: root.display().to_string().into(),
+        config_json: config.plugin_json(name).into(),
+        max_log_level: log_level,
+        log: plugin_log_callback,
+        progress: plugin_progress_callback,
+        extra_json: "{}".into(),
     }
 }
 

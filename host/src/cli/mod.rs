@@ -177,6 +177,18 @@ pub fn main() -> i32 {
         eprintln!("error: {err}");
         return err.exit_code();
     }
+    if let Some(path) = std::env::var_os(crate::plugins::probe::PROBE_ENV) {
+        // This process only tries one plugin file for its parent.
+        let config = match Config::load(pre.config.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        };
+        let path = std::path::PathBuf::from(path);
+        return crate::plugins::probe::run_child(&path, &pre.root, &config, log.plugin_level());
+    }
     match run(argv, &pre, log.plugin_level()) {
         Ok(code) => code,
         Err(err) => report(&err, pre.log.is_some()),

@@ -58,6 +58,9 @@ pub struct Declared {
     /// Top-level commands it contributes.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// Why it must not be loaded: it crashed or hung when tried in a child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -98,6 +101,14 @@ impl PluginIndex {
             .iter()
             .find(|e| e.path == path && &e.id == id)
             .map(|e| e.declared.name.as_deref())
+    }
+
+    /// Why `path` (with identity `id`) must not be loaded, if it crashed or hung.
+    pub fn fatal_reason(&self, path: &Path, id: &FileId) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.path == path && &e.id == id)
+            .and_then(|e| e.declared.fatal.as_deref())
     }
 
     /// Remembers what `path` declared; the index only counts as changed when this
@@ -173,6 +184,7 @@ mod tests {
         let x = Declared {
             name: Some("x".into()),
             commands: vec!["xcmd".into()],
+            fatal: None,
         };
         index.record(&so, id.clone(), x.clone());
         let file = dir.path().join(INDEX_FILE);
@@ -216,6 +228,7 @@ mod tests {
         let x = Declared {
             name: Some("x".into()),
             commands: vec![],
+            fatal: None,
         };
         index.record(&so, id.clone(), x);
         index.save(&file, true);

@@ -4,6 +4,7 @@
 pub mod index;
 pub mod load;
 pub mod preflight;
+pub mod probe;
 pub mod registry;
 pub mod search_path;
 pub mod trust;

@@ -15,7 +15,7 @@ use super::{
     SearchDir,
     index::{Declared, FileId, PluginIndex},
     load::{self, LayoutCheck},
-    preflight, trust,
+    preflight, probe, trust,
 };
 use crate::error::{HostError, Result};
 
@@ -34,6 +34,8 @@ pub struct Rejected {
     pub reason: String,
     /// Full loader text, shown with `--debug`.
     pub detail: Option<String>,
+    /// It crashed or hung when tried in a child: never to be loaded in this process.
+    pub fatal: bool,
 }
 
 /// Everything discovery found.
@@ -96,6 +98,15 @@ impl Registry {
         let mut known = index.map(|at| PluginIndex::load(&at.file, at.host.clone()));
         for file in files {
             let before = registry.plugins.len();
+            let fatal = known
+                .as_ref()
+                .zip(FileId::of(&file))
+                .and_then(|(k, id)| k.fatal_reason(&file, &id).map(str::to_string));
+            if let Some(reason) = fatal {
+                // It crashed or hung before, and has not changed since.
+                registry.reject_fatal(file, reason);
+                continue;
+            }
             registry.consider(file.clone(), check_trust, LayoutCheck::Full);
             if let (Some(known), Some(id)) = (known.as_mut(), FileId::of(&file)) {
                 registry.remember(known, &file, id, before);
@@ -115,15 +126,18 @@ impl Registry {
             Some(p) => Declared {
                 name: Some(p.name().to_string()),
                 commands: p.top_commands(),
+                fatal: None,
             },
-            None if self
-                .rejected
-                .last()
-                .is_some_and(|r| r.path == file && !r.reason.starts_with("untrusted")) =>
-            {
-                Declared::default()
-            }
-            None => return,
+            None => match self.rejected.last() {
+                Some(r) if r.path == file && r.fatal => Declared {
+                    fatal: Some(r.reason.clone()),
+                    ..Declared::default()
+                },
+                Some(r) if r.path == file && !r.reason.starts_with("untrusted") => {
+                    Declared::default()
+                }
+                _ => return,
+            },
         };
         index.record(file, id, declared);
     }
@@ -215,7 +229,16 @@ impl Registry {
             path,
             reason,
             detail,
+            fatal: false,
         });
+    }
+
+    /// Rejects a file that crashed or hung when tried in a child.
+    fn reject_fatal(&mut self, path: PathBuf, reason: String) {
+        self.reject(path, reason, None);
+        if let Some(r) = self.rejected.last_mut() {
+            r.fatal = true;
+        }
     }
 
     /// Loads one file. Trust is checked every time (a directory's mode can change
@@ -225,10 +248,14 @@ impl Registry {
         if check_trust && let Err(reason) = trust::check(&path, 0) {
             return self.reject(path, format!("untrusted: {reason}"), None);
         }
-        if check == LayoutCheck::Full
-            && let Err(reason) = preflight::check(&path)
-        {
-            return self.reject(path, reason, None);
+        if check == LayoutCheck::Full {
+            if let Err(reason) = preflight::check(&path) {
+                return self.reject(path, reason, None);
+            }
+            // A file not vouched for yet is tried in a child first.
+            if let Err(probe::Failed::Fatal(reason)) = probe::in_child(&path) {
+                return self.reject_fatal(path, reason);
+            }
         }
         let module = match load::load_module(&path, check) {
             Ok(module) => module,

@@ -310,3 +310,39 @@ fn a_plugin_command_loads_only_the_plugin_that_contributes_it() {
     assert_eq!(unknown.code, 2, "{unknown:?}");
     assert_eq!(loaded(&unknown).len(), 2, "{unknown:?}");
 }
+
+#[test]
+fn a_crashing_and_a_hanging_plugin_are_rejected_and_the_host_goes_on() {
+    let host = Host::crun();
+    host.install(&fixture_plugin("fixture_crashing"));
+    host.install(&fixture_plugin("fixture_hanging"));
+    std::fs::create_dir_all(&host.root).unwrap();
+    let listed = host.run(["plugins", "--format", "json"]).ok().json();
+    let rejected = listed["rejected"].as_array().unwrap();
+    let reason = |file: &str| {
+        rejected
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(file))
+            .map(|r| r["reason"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("libfixture_crashing.so").contains("crashed while loading (SIGSEGV)"),
+        "{listed}"
+    );
+    assert!(
+        reason("libfixture_hanging.so").contains("hangs"),
+        "{listed}"
+    );
+    // Remembered until the files change: the next listing does not try them again.
+    let again = host.run(["plugins"]).ok();
+    assert!(again.stdout.contains("crashed while loading"), "{again:?}");
+    // The good backend works next to them; so does a command that loads every plugin.
+    let bundle = host.bundle("ok", &["echo", "still-alive"]).write();
+    let run = host
+        .run(["run", "--bundle", bundle.to_str().unwrap(), "c1"])
+        .ok();
+    assert_eq!(run.stdout, "still-alive\n");
+    let doctor = host.run(["doctor"]);
+    assert!(doctor.stdout.contains("crun"), "{doctor:?}");
+}
