@@ -15,8 +15,9 @@ shipped="crun lxc proxmox_lxc proxmox_vm zfs bfc"
 cp target/release/liblxcri_crun.so "$d/disc1/"
 for p in $shipped; do cp "target/release/liblxcri_$p.so" "$d/disc6/"; done
 for n in 1 2 3 4; do for p in $shipped; do cp "target/release/liblxcri_$p.so" "$d/disc24/$n-liblxcri_$p.so"; done; done
-# All plugins installed, as on a full installation.
-printf '[plugins.crun]\npath = "%s"\n' "$wrap" > "$d/config.toml"
+# All plugins installed, as on a full installation. The plugin runs plain crun (it hides
+# the cgroup2 mount of a hybrid host itself); crun alone needs the wrapper on such a host.
+printf 'default_backend = "crun"\n' > "$d/config.toml"
 mkdir -p "$d/bundle/rootfs/bin" "$d/bundle/rootfs"/{proc,sys,dev,tmp,etc}
 cp /bin/busybox "$d/bundle/rootfs/bin/"
 for a in sh sleep true; do ln -s busybox "$d/bundle/rootfs/bin/$a"; done

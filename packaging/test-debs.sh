@@ -21,7 +21,8 @@ for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null || fail "$p is not install
 # Only installed files: no plugin dir, the system search path.
 bin=/usr/bin/proxmox-lxcri
 unset PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH PROXMOX_LXCRI_PLUGIN_PATH
-printf '[plugins.crun]\npath = "%s"\n' "$PWD/scripts/crun-hybrid-wrapper.sh" > "$work/config.toml"
+# Plain crun: the plugin copes with a hybrid cgroup host itself.
+printf 'default_backend = "crun"\n' > "$work/config.toml"
 lx() { "$bin" --root "$work/root" --config "$work/config.toml" "$@"; }
 names() { lx plugins --format json | python3 -c 'import json,sys; print(" ".join(sorted(p["name"] for p in json.load(sys.stdin)["plugins"])))'; }
 [ "$(names)" = "bfc crun lxc proxmox-lxc proxmox-vm zfs" ] || fail "installed plugins: $(names)"

@@ -11,15 +11,8 @@ work=$(mktemp -d /tmp/lxcri-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export PROXMOX_LXCRI_PLUGIN_SYSTEM_PATH=""   # only the plugins built here
 
-# crun on a hybrid cgroup host needs the wrapper (see docs/backends/crun.md).
-crun_path=crun
-if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
-    crun_path="$here/scripts/crun-hybrid-wrapper.sh"
-fi
 cat > "$work/config.toml" <<TOML
 default_backend = "crun"
-[plugins.crun]
-path = "$crun_path"
 TOML
 lxcri() { "$bin" --root "$work/root" --config "$work/config.toml" --plugin-dir "$here/target/debug" "$@"; }
 

@@ -3,6 +3,7 @@
 //! root; errors carry crun's own message.
 
 mod config;
+mod hybrid;
 mod ops;
 mod runner;
 

@@ -61,6 +61,9 @@ impl Crun {
 
     fn command(&self, log: Option<&Path>) -> Command {
         let mut cmd = Command::new(&self.bin);
+        if crate::hybrid::needs_hidden_v2() {
+            crate::hybrid::hide_v2(&mut cmd);
+        }
         cmd.args(&self.extra)
             .arg(format!("--root={}", self.root.display()));
         if let Some(log) = log {

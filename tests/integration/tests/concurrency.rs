@@ -98,7 +98,7 @@ fn someone_waits_for_a_lock() -> bool {
 
 #[test]
 fn operations_on_one_id_are_serialised() {
-    let mut host = Host::crun();
+    let mut host = Host::crun_with_hook();
     let (mut create, release_file) = hanging_create(&mut host, "ser");
     // `state` must wait for the create that holds the container's lock.
     let mut state = host.command(["state", "ser"]);
@@ -131,7 +131,7 @@ fn operations_on_one_id_are_serialised() {
 
 #[test]
 fn a_host_killed_during_create_leaves_state_that_delete_force_cleans() {
-    let mut host = Host::crun();
+    let mut host = Host::crun_with_hook();
     let (mut create, release_file) = hanging_create(&mut host, "crash");
     create.kill().unwrap();
     create.wait().unwrap();

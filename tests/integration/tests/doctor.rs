@@ -23,7 +23,7 @@ fn a_healthy_machine_passes_and_each_failure_names_its_fix() {
     let sim = simulator(&["pve1"]);
     host.install(&lxcri_test_support::plugin("lxcri_proxmox_lxc"));
     host.install(&lxcri_test_support::plugin("lxcri_example_noop"));
-    let crun = std::fs::read_to_string(host.scratch().join("config.toml")).unwrap();
+    let crun = std::fs::read_to_string(host.scratch().join("config.toml")).unwrap_or_default();
     let pve = plugin_config(&host, "proxmox-lxc", &sim, Auth::Token, &sim.endpoints, "");
     host.write_config(&format!("{crun}{pve}"));
 
@@ -34,6 +34,12 @@ fn a_healthy_machine_passes_and_each_failure_names_its_fix() {
     assert!(
         crun.iter()
             .any(|c| c["name"] == "crun binary" && c["ok"] == true),
+        "{report:#}"
+    );
+    // A real create and delete through crun works on this (hybrid cgroup) host.
+    assert!(
+        crun.iter()
+            .any(|c| c["name"] == "crun create/delete" && c["ok"] == true),
         "{report:#}"
     );
     let pve = checks_of(&report, "proxmox-lxc");
@@ -90,4 +96,38 @@ fn zfs_without_its_daemon_or_pool_fails_with_a_fix() {
         zfs[0]["fix"].as_str().unwrap().contains("zfs"),
         "{report:#}"
     );
+}
+
+#[test]
+fn a_crun_that_cannot_create_fails_the_probe_with_its_reason_and_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut host = Host::crun();
+    // A crun that fails every create as crun 1.8 does on a hybrid host without help.
+    let fake = host.scratch().join("fake-crun");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nfor a in \"$@\"; do case $a in --log=*) log=${a#--log=};; esac; done\n\
+         case \" $* \" in *\" create \"*) echo '{\"msg\":\"cgroups in hybrid mode not supported, drop all controllers from cgroupv2\",\"level\":\"error\"}' > \"$log\"; exit 1;; esac\n\
+         exec crun \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    host.write_config(&format!(
+        "[plugins.crun]\npath = {:?}\n",
+        fake.display().to_string()
+    ));
+    let run = host.run(["doctor", "--format", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let probe = checks_of(&report, "crun")
+        .iter()
+        .find(|c| c["name"] == "crun create/delete")
+        .cloned()
+        .unwrap();
+    assert_eq!(probe["ok"], false, "{probe}");
+    assert!(
+        probe["detail"].as_str().unwrap().contains("hybrid"),
+        "{probe}"
+    );
+    assert!(probe["fix"].as_str().unwrap().contains("cgroup"), "{probe}");
 }

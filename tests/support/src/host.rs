@@ -97,8 +97,14 @@ impl Host {
         host
     }
 
-    /// A host with the crun plugin installed and configured to use the test wrapper.
+    /// A host with the crun plugin installed, running plain crun.
     pub fn crun() -> Self {
+        Self::with_plugins(&["lxcri_crun"])
+    }
+
+    /// A host whose crun plugin runs the test wrapper (`crate::crun::WRAPPER`), which
+    /// can hold a `create` in the middle.
+    pub fn crun_with_hook() -> Self {
         let mut host = Self::with_plugins(&["lxcri_crun"]);
         let wrapper = crate::crun::write_wrapper(host.scratch());
         host.write_config(&format!(
