@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod crash_point;
 pub mod error;
 pub mod integration;
 pub mod logging;

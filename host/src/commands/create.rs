@@ -82,6 +82,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
     let mut provisioned = None;
     let created = (|| {
         locked.write(&record)?;
+        crate::crash_point::here("create:reserved");
         let dir = locked.plugin_dir(backend_name)?;
         provisioned = rootfs_storage::provision(app, &args.id, &bundle, &locked.dir)?;
         let (bundle_dir, config) = match &provisioned {
@@ -112,6 +113,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
                 return Err(e);
             }
         };
+        crate::crash_point::here("create:made");
         record.status = state.status;
         record.pid = state.pid;
         record.private = state.private;
@@ -136,6 +138,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
             }
         }
         locked.write(&record)?;
+        crate::crash_point::here("create:recorded");
         if let (Some(path), Some(pid)) = (&args.pid_file, record.pid) {
             write_pid_file(path, pid)?;
         }

@@ -91,6 +91,7 @@ pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
         }
         Err(e) => return Err(e),
     }
+    crate::crash_point::here("delete:backend-gone");
     locked.remove()?;
     Ok(0)
 }

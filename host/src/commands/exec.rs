@@ -148,6 +148,7 @@ pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
         return Ok(0);
     }
     let result = backend.exec(&args.id, &dir, &request)?;
+    crate::crash_point::here("exec:started");
     if let (Some(path), Some(pid)) = (&args.pid_file, result.pid) {
         write_pid_file(path, pid)?;
     }

@@ -19,5 +19,6 @@ pub fn run(app: &App, args: &KillArgs) -> Result<i32> {
     let c = Opened::open(app, &args.id)?;
     let dir = c.plugin_dir()?;
     c.backend.kill(&args.id, &dir, signal, args.all)?;
+    crate::crash_point::here("kill:signalled");
     Ok(0)
 }

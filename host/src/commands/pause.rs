@@ -13,6 +13,7 @@ pub struct PauseArgs {
 pub fn run(app: &App, args: &PauseArgs) -> Result<i32> {
     let mut c = Opened::open(app, &args.id)?;
     c.backend.pause(&args.id, &c.plugin_dir()?)?;
+    crate::crash_point::here("pause:paused");
     c.set_status(Status::Paused)?;
     Ok(0)
 }

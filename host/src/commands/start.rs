@@ -31,6 +31,7 @@ pub fn run(app: &App, args: &StartArgs) -> Result<i32> {
     }
     let dir = c.plugin_dir()?;
     c.backend.start(&args.id, &dir)?;
+    crate::crash_point::here("start:started");
     c.set_status(Status::Running)?;
     Ok(0)
 }

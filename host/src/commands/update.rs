@@ -105,5 +105,6 @@ pub fn run(app: &App, args: &UpdateArgs) -> Result<i32> {
     let resources = resources(args)?;
     let c = Opened::open(app, &args.id)?;
     c.backend.update(&args.id, &c.plugin_dir()?, &resources)?;
+    crate::crash_point::here("update:updated");
     Ok(0)
 }

@@ -6,7 +6,8 @@
 //! - `true`, `false`: exit 0, 1;
 //! - `sh -c 'STATEMENT; …'` with statements `echo TEXT`, `exit N`, `sleep …` (runs
 //!   until stopped), `true`; others are skipped;
-//! - `sleep ...` and `sh` without a script: run until stopped;
+//! - `sleep ...`, `sh` without a script, and a system container's `init`: run until
+//!   stopped;
 //! - `yes [WORD]`: print WORD (`y`) again and again until stopped;
 //! - anything else: exit 0 without output.
 
@@ -35,7 +36,7 @@ pub fn run(command: &[String], input: &str) -> Outcome {
         (Some("echo"), rest) => exits(0, format!("{}\n", rest.join(" "))),
         (Some("cat"), []) => exits(0, input.to_string()),
         (Some("false"), []) => exits(1, String::new()),
-        (Some("sleep"), _) | (Some("sh"), []) => Outcome::Runs,
+        (Some("sleep" | "init" | "systemd"), _) | (Some("sh"), []) => Outcome::Runs,
         (Some("yes"), rest) => Outcome::Repeats {
             line: format!(
                 "{}\n",
@@ -106,5 +107,6 @@ mod tests {
             }
         );
         assert_eq!(run(&words(&["sleep", "1000"]), ""), Outcome::Runs);
+        assert_eq!(run(&words(&["/sbin/init"]), ""), Outcome::Runs);
     }
 }
