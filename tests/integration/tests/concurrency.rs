@@ -89,10 +89,27 @@ fn release(file: &std::path::Path) {
     std::fs::write(file, b"").unwrap();
 }
 
-/// Whether some process waits for a flock (a `->` line in /proc/locks).
-fn someone_waits_for_a_lock() -> bool {
+/// Whether process `pid` waits for the flock on `file` (a `->` line of /proc/locks
+/// naming that pid and the file's inode).
+fn waits_for_lock(pid: u32, file: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(inode) = std::fs::metadata(file).map(|m| m.ino()) else {
+        return false;
+    };
     std::fs::read_to_string("/proc/locks")
-        .map(|t| t.lines().any(|l| l.contains("->") && l.contains("FLOCK")))
+        .map(|t| {
+            t.lines().any(|l| {
+                let fields: Vec<&str> = l.split_whitespace().collect();
+                // `N: -> FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END`
+                fields.get(1) == Some(&"->")
+                    && fields.get(2) == Some(&"FLOCK")
+                    && fields.get(5) == Some(&pid.to_string().as_str())
+                    && fields
+                        .get(6)
+                        .and_then(|f| f.rsplit(':').next())
+                        .is_some_and(|i| i == inode.to_string())
+            })
+        })
         .unwrap_or(false)
 }
 
@@ -109,7 +126,11 @@ fn operations_on_one_id_are_serialised() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_until("state to block on the lock", someone_waits_for_a_lock);
+    let lock = host.root.join("ser").join("lock");
+    let waiter = state.id();
+    wait_until("state to block on the container's lock", || {
+        waits_for_lock(waiter, &lock)
+    });
     assert!(
         state.try_wait().unwrap().is_none(),
         "state did not wait for create"

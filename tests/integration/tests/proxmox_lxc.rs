@@ -5,7 +5,7 @@ use lxcri_test_support::{
     proxmox::{Auth, plugin_config, simulator},
     suite::status,
 };
-use pve_sim::{FailRule, SimHandle};
+use pve_sim::SimHandle;
 
 const LIB: &str = "lxcri_proxmox_lxc";
 const PLUGIN: &str = "proxmox-lxc";
@@ -211,23 +211,47 @@ fn a_locked_ct_is_a_clear_error() {
     assert!(sim.cluster().guests.is_empty());
 }
 
+/// A ticket that expires under a process that lives on: the container's stand-in holds
+/// its login for as long as the container runs, meets the 401, logs in again, and goes
+/// on following the CT.
 #[test]
-fn auth_expiring_mid_run_is_renewed() {
+fn a_ticket_expiring_under_the_stand_in_is_renewed() {
     let sim = simulator(&["pve1"]);
     let host = Host::proxmox(LIB, PLUGIN, &sim, Auth::Ticket, "");
     let b = bundle(&host, "auth");
     host.run(["create", "--bundle", &b, "a1"]).ok();
-    sim.expire_tickets();
     host.run(["start", "a1"]).ok();
-    sim.faults().fail_requests.push(FailRule {
-        method: Some("POST".into()),
-        path_contains: "/status/shutdown".into(),
-        status: 401,
-        message: "Authentication failed!".into(),
-        times: 1,
+    let by_stand_in = |sim: &SimHandle| {
+        sim.requests()
+            .into_iter()
+            .filter(|r| r.user_agent.contains("stand-in"))
+            .collect::<Vec<_>>()
+    };
+    lxcri_test_support::suite::wait_until("the stand-in to log in", || {
+        by_stand_in(&sim).iter().any(|r| r.path == "/access/ticket")
     });
-    host.run(["kill", "a1", "TERM"]).ok();
+    sim.expire_tickets();
+    // Stopped by someone else: only the stand-in's own requests can notice.
+    let vmid = *sim.cluster().guests.keys().next().unwrap();
+    lxcri_test_support::proxmox::api(&sim, host.scratch())
+        .post_task(&format!("/nodes/pve1/lxc/{vmid}/status/stop"), vec![])
+        .unwrap();
+    lxcri_test_support::suite::wait_until("the stand-in to end", || {
+        lxcri_test_support::proxmox::stand_ins(&host.root).is_empty()
+    });
+    let seen = by_stand_in(&sim);
+    let refused = seen.iter().position(|r| r.status == 401);
+    let relogin = seen
+        .iter()
+        .rposition(|r| r.path == "/access/ticket" && r.status == 200);
+    assert!(
+        matches!((refused, relogin), (Some(a), Some(b)) if b > a),
+        "the stand-in met the expired ticket and logged in again: {:?}",
+        seen.iter().map(|r| (&r.path, r.status)).collect::<Vec<_>>()
+    );
+    assert_eq!(status(&host, "a1"), "stopped");
     host.run(["delete", "a1"]).ok();
+    assert!(sim.cluster().guests.is_empty());
     assert_clean(&sim);
 }
 
