@@ -42,12 +42,12 @@ fn realtime_name(name: &str) -> Option<i32> {
     realtime(libc_sigrtmin() + offset)
 }
 
-// glibc reserves the first two real-time signals.
+// The C library's range (glibc keeps the first real-time signals for itself).
 fn libc_sigrtmin() -> i32 {
-    34
+    nix::libc::SIGRTMIN()
 }
 fn libc_sigrtmax() -> i32 {
-    64
+    nix::libc::SIGRTMAX()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! mtimes zeroed) named by the SHA-256 of its tar stream, so an identical rootfs
 //! reuses the template already uploaded.
 
-use std::{fs, io::Cursor, os::unix::fs::FileTypeExt, path::Path};
+use std::{fs, io::Write, os::unix::fs::FileTypeExt, path::Path};
 
 use lxcri_plugin_api::PluginError;
 use lxcri_pve_client::{Pve, params};
@@ -20,36 +20,52 @@ fn io_err(path: &Path, e: std::io::Error) -> PluginError {
     PluginError::backend(format!("cannot pack {}: {e}", path.display()))
 }
 
-fn append_tree(b: &mut tar::Builder<Vec<u8>>, root: &Path, rel: &Path) -> Result<(), PluginError> {
-    let dir = root.join(rel);
-    let mut entries: Vec<_> = fs::read_dir(&dir)
-        .map_err(|e| io_err(&dir, e))?
-        .filter_map(|e| e.ok())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Appends the tree under `root` in a fixed order (names sorted at each level).
+fn append_tree<W: Write>(b: &mut tar::Builder<W>, root: &Path) -> Result<(), PluginError> {
+    for entry in walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| io_err(root, e.into()))?;
         let path = entry.path();
-        let name = rel.join(entry.file_name());
-        let meta = fs::symlink_metadata(&path).map_err(|e| io_err(&path, e))?;
+        let name = Path::new(".").join(path.strip_prefix(root).unwrap_or(path));
+        let meta = entry.metadata().map_err(|e| io_err(path, e.into()))?;
         let mut h = Header::new_gnu();
         h.set_metadata_in_mode(&meta, HeaderMode::Complete);
         h.set_mtime(0);
         let ft = meta.file_type();
         if ft.is_symlink() {
-            let target = fs::read_link(&path).map_err(|e| io_err(&path, e))?;
+            let target = fs::read_link(path).map_err(|e| io_err(path, e))?;
             h.set_entry_type(EntryType::Symlink);
             h.set_size(0);
             b.append_link(&mut h, &name, &target)
-                .map_err(|e| io_err(&path, e))?;
+                .map_err(|e| io_err(path, e))?;
         } else if ft.is_dir() {
             h.set_size(0);
             b.append_data(&mut h, &name, std::io::empty())
-                .map_err(|e| io_err(&path, e))?;
-            append_tree(b, root, &name)?;
+                .map_err(|e| io_err(path, e))?;
         } else if ft.is_file() {
-            let file = fs::File::open(&path).map_err(|e| io_err(&path, e))?;
+            let file = fs::File::open(path).map_err(|e| io_err(path, e))?;
             b.append_data(&mut h, &name, file)
-                .map_err(|e| io_err(&path, e))?;
+                .map_err(|e| io_err(path, e))?;
         } else if ft.is_socket() || ft.is_fifo() || ft.is_block_device() || ft.is_char_device() {
             tracing::warn!("skipping special file {} in the rootfs", name.display());
         }
@@ -57,19 +73,33 @@ fn append_tree(b: &mut tar::Builder<Vec<u8>>, root: &Path, rel: &Path) -> Result
     Ok(())
 }
 
-/// Packs `rootfs`: (zstd-compressed tar, hex SHA-256 of the tar stream).
-pub fn pack(rootfs: &Path) -> Result<(Vec<u8>, String), PluginError> {
-    let mut builder = tar::Builder::new(Vec::new());
+/// Packs `rootfs` as a stream (tar, hashed on the way, into zstd, into a temporary
+/// file), so memory stays flat whatever the tree's size: (the `tar.zst` file, hex
+/// SHA-256 of the tar stream).
+pub fn pack(rootfs: &Path) -> Result<(tempfile::NamedTempFile, String), PluginError> {
+    let out = tempfile::NamedTempFile::new().map_err(|e| io_err(rootfs, e))?;
+    let file = out.reopen().map_err(|e| io_err(rootfs, e))?;
+    let encoder = zstd::stream::Encoder::new(std::io::BufWriter::new(file), 3)
+        .map_err(|e| io_err(rootfs, e))?;
+    let mut builder = tar::Builder::new(Hashing {
+        inner: encoder,
+        hasher: Sha256::new(),
+    });
     builder.follow_symlinks(false);
-    append_tree(&mut builder, rootfs, Path::new("."))?;
-    let tar = builder.into_inner().map_err(|e| io_err(rootfs, e))?;
-    let digest: String = Sha256::digest(&tar)
+    append_tree(&mut builder, rootfs)?;
+    let hashing = builder.into_inner().map_err(|e| io_err(rootfs, e))?;
+    let digest: String = hashing
+        .hasher
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let compressed =
-        zstd::stream::encode_all(Cursor::new(tar), 3).map_err(|e| io_err(rootfs, e))?;
-    Ok((compressed, digest))
+    hashing
+        .inner
+        .finish()
+        .and_then(|mut w| w.flush())
+        .map_err(|e| io_err(rootfs, e))?;
+    Ok((out, digest))
 }
 
 #[derive(Deserialize)]
@@ -84,7 +114,7 @@ pub fn ensure(
     storage: &str,
     rootfs: &Path,
 ) -> Result<Template, PluginError> {
-    let (data, digest) = pack(rootfs)?;
+    let (packed, digest) = pack(rootfs)?;
     let file = format!("lxcri-{}.tar.zst", &digest[..16]);
     let volid = format!("{storage}:vztmpl/{file}");
     let existing: Vec<Content> = pve.get(
@@ -95,6 +125,7 @@ pub fn ensure(
         tracing::debug!("reusing template {volid}");
         return Ok(Template { volid });
     }
+    let data = fs::read(packed.path()).map_err(|e| io_err(packed.path(), e))?;
     tracing::info!("uploading template {volid} ({} bytes)", data.len());
     // Uploading is idempotent (the same content under the same name; Proxmox
     // overwrites: fact 9), so a lost answer is answered by uploading again.

@@ -1,22 +1,24 @@
-//! Secrets (API token, password): never in `Debug`, logs or errors; read from files
-//! that only their owner can read.
+//! Secrets (API token, password): never in `Debug`, logs or errors, wiped from memory
+//! when dropped (`secrecy`); read from files that only their owner can read.
 
 use std::{fmt, os::unix::fs::PermissionsExt, path::Path};
+
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::PveError;
 
 /// A secret string; prints as `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(SecretString::from(value.into()))
     }
 
     /// The secret itself (only for building the request that needs it).
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// Reads a secret file (first line), refusing files readable by group or others.
@@ -40,7 +42,7 @@ impl Secret {
                 path.display()
             )));
         }
-        Ok(Self(line))
+        Ok(Self::new(line))
     }
 }
 

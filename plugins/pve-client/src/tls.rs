@@ -120,23 +120,14 @@ impl ServerCertVerifier for Insecure {
 }
 
 fn roots_from_pem(pem: &[u8]) -> Result<rustls::RootCertStore, PveError> {
+    use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
-    let text = String::from_utf8_lossy(pem);
-    use base64::Engine;
     let mut count = 0;
-    for block in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
-        let body: String = block
-            .split("-----END CERTIFICATE-----")
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert
             .map_err(|e| PveError::Config(format!("CA file holds a malformed certificate: {e}")))?;
         roots
-            .add(CertificateDer::from(der))
+            .add(cert)
             .map_err(|e| PveError::Config(format!("CA file holds an unusable certificate: {e}")))?;
         count += 1;
     }

@@ -10,29 +10,37 @@ use std::{
 };
 
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
+    // Directories get their modes last (deepest first): a read-only one could not be
+    // filled otherwise.
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(from).min_depth(1).follow_links(false) {
+        let entry = entry.map_err(io::Error::from)?;
         let src = entry.path();
-        let dst = to.join(entry.file_name());
-        let meta = fs::symlink_metadata(&src)?;
+        let rel = src.strip_prefix(from).map_err(io::Error::other)?;
+        let dst = to.join(rel);
+        let meta = entry.metadata().map_err(io::Error::from)?;
         let kind = meta.file_type();
         if kind.is_symlink() {
-            symlink(fs::read_link(&src)?, &dst)?;
+            symlink(fs::read_link(src)?, &dst)?;
         } else if kind.is_dir() {
             fs::create_dir(&dst)?;
-            copy_tree(&src, &dst)?;
+            dirs.push((dst.clone(), meta.mode()));
         } else if kind.is_file() {
-            copy_file(&src, &dst)?;
+            copy_file(src, &dst)?;
         } else {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!("cannot copy special file {}", src.display()),
             ));
         }
+        // Owner first: a chown clears the set-id bits the mode may carry.
         lchown(&dst, Some(meta.uid()), Some(meta.gid()))?;
-        if !kind.is_symlink() {
+        if kind.is_file() {
             fs::set_permissions(&dst, fs::Permissions::from_mode(meta.mode() & 0o7777))?;
         }
+    }
+    for (dir, mode) in dirs.into_iter().rev() {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(mode & 0o7777))?;
     }
     Ok(())
 }
