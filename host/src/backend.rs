@@ -159,6 +159,18 @@ impl<'a> BackendHandle<'a> {
         )
     }
 
+    /// A named operation (`lxcri_plugin_api::ops`), typed on both ends.
+    pub fn call_op<O: lxcri_plugin_api::ops::Operation>(
+        &self,
+        req: &O::Request,
+    ) -> Result<O::Reply> {
+        let req = serde_json::to_value(req).map_err(|e| HostError::internal(e.to_string()))?;
+        let reply = self.call(O::NAME, &req)?;
+        serde_json::from_value(reply).map_err(|e| {
+            HostError::internal(format!("{}: malformed {} reply: {e}", self.name, O::NAME))
+        })
+    }
+
     /// An operation beyond the fixed ABI, by name (JSON in and out).
     pub fn call(&self, op: &str, req: &serde_json::Value) -> Result<serde_json::Value> {
         let req = Self::encode(req)?;

@@ -69,6 +69,21 @@ impl IntegrationHandle {
         })
     }
 
+    /// A named operation (`lxcri_plugin_api::ops`), typed on both ends.
+    pub fn call_op<O: lxcri_plugin_api::ops::Operation>(
+        &self,
+        req: &O::Request,
+    ) -> Result<O::Reply> {
+        let req = serde_json::to_value(req).map_err(|e| HostError::internal(e.to_string()))?;
+        let reply = self.call(O::NAME, &req)?;
+        serde_json::from_value(reply).map_err(|e| {
+            HostError::new(
+                ErrorKind::Internal,
+                format!("{}: malformed {} reply: {e}", self.name, O::NAME),
+            )
+        })
+    }
+
     pub fn call(&self, op: &str, req: &Value) -> Result<Value> {
         let raw = self
             .obj

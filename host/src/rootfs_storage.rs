@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lxcri_plugin_api::ErrorKind;
+use lxcri_plugin_api::ops::{IdRequest, Release, Rootfs, RootfsRequest};
 use serde_json::{Value, json};
 
 use crate::{
@@ -39,24 +39,16 @@ pub fn provision(
         return Ok(None);
     };
     let storage = IntegrationHandle::named(app, name, "rootfs-dataset")?;
-    let reply = storage.call("rootfs", &json!({ "id": id, "from": bundle.rootfs }))?;
-    let mountpoint = reply
-        .get("mountpoint")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            HostError::new(
-                ErrorKind::Internal,
-                format!("{name}: rootfs reply without a mountpoint"),
-            )
-        })?;
+    let reply = storage.call_op::<Rootfs>(&RootfsRequest {
+        id: id.to_string(),
+        from: Some(bundle.rootfs.clone()),
+    })?;
+    let mountpoint = reply.mountpoint.display().to_string();
     let mut provisioned = Provisioned {
         storage,
         id: id.to_string(),
-        created: reply
-            .get("created")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        rootfs: PathBuf::from(mountpoint),
+        created: reply.created,
+        rootfs: reply.mountpoint.clone(),
         bundle: state_dir.join("bundle"),
         config: bundle.config.clone(),
     };
@@ -79,7 +71,10 @@ impl Provisioned {
     /// Undoes the provisioning after a failed create: a dataset made for it goes.
     pub fn release(&self) {
         if self.created {
-            if let Err(e) = self.storage.call("release", &json!({ "id": self.id })) {
+            let id = IdRequest {
+                id: self.id.clone(),
+            };
+            if let Err(e) = self.storage.call_op::<Release>(&id) {
                 tracing::warn!("could not remove the rootfs dataset of '{}': {e}", self.id);
             }
         }

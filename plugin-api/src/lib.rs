@@ -24,6 +24,7 @@ pub mod info;
 pub mod logging;
 mod macros;
 pub mod native;
+pub mod ops;
 pub mod procs;
 pub mod stand_in;
 pub mod tool;

@@ -5,7 +5,11 @@
 
 use std::path::PathBuf;
 
-use lxcri_plugin_api::{capability, types::Status};
+use lxcri_plugin_api::{
+    capability,
+    ops::{DatasetForPath, PathRequest, Snapshot, SnapshotRequest},
+    types::Status,
+};
 use serde_json::json;
 
 use super::container::Opened;
@@ -45,13 +49,21 @@ pub fn rootfs_dataset(
         )
     })?;
     let rootfs = c.record.rootfs.clone().unwrap_or_default();
-    let found = storage.call("dataset_for_path", &json!({ "path": rootfs }))?;
-    let dataset = found.get("dataset").and_then(|d| d.as_str()).map(str::to_string).ok_or_else(|| {
+    let found = storage.call_op::<DatasetForPath>(&PathRequest {
+        path: rootfs.clone(),
+    })?;
+    let dataset = found.map(|d| d.dataset).ok_or_else(|| {
         HostError::new(
             lxcri_plugin_api::ErrorKind::Unsupported,
-            format!("the rootfs of '{}' ({}) is not a ZFS dataset", c.record.id, rootfs.display()),
+            format!(
+                "the rootfs of '{}' ({}) is not a ZFS dataset",
+                c.record.id,
+                rootfs.display()
+            ),
         )
-        .hint("put the bundle's rootfs on a dataset (`proxmox-lxcri zfs create ID`) to checkpoint it")
+        .hint(
+            "put the bundle's rootfs on a dataset (`proxmox-lxcri zfs create ID`) to checkpoint it",
+        )
     })?;
     Ok((storage, dataset))
 }
@@ -83,17 +95,13 @@ pub fn run(app: &App, args: &CheckpointArgs) -> Result<i32> {
     if pause {
         c.backend.pause(&args.id, &dir)?;
     }
-    let snapshot = storage.call("snapshot", &json!({"dataset": dataset, "name": name}));
+    let snapshot = storage.call_op::<Snapshot>(&SnapshotRequest {
+        dataset,
+        name: name.clone(),
+    });
     if pause {
         c.backend.resume(&args.id, &dir)?;
     }
-    let snapshot = snapshot?;
-    println!(
-        "{}",
-        snapshot
-            .get("snapshot")
-            .and_then(|s| s.as_str())
-            .unwrap_or(&name)
-    );
+    println!("{}", snapshot?.snapshot);
     Ok(0)
 }

@@ -48,13 +48,14 @@ impl<'a> Opened<'a> {
 
     fn adopt(app: &'a App, id: &str, backend_name: &str) -> Result<Self> {
         let backend = BackendHandle::open(app, backend_name)?;
-        let found = match backend.call("find", &serde_json::json!({ "id": id })) {
+        use lxcri_plugin_api::ops::{Find, IdRequest};
+        let found = match backend.call_op::<Find>(&IdRequest { id: id.to_string() }) {
             Err(e) if e.kind == ErrorKind::Unsupported => return Err(lock::not_found(id)),
             other => other?,
         };
-        if found.is_null() {
+        let Some(found) = found.filter(|f| !f.is_null()) else {
             return Err(lock::not_found(id));
-        }
+        };
         tracing::info!("container '{id}' found again in backend {backend_name}");
         let locked = Store::new(app.root()).reserve(id)?;
         let record = ContainerRecord {

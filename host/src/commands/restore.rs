@@ -67,7 +67,12 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
             id: args.id.clone(),
         },
     )?;
-    storage.call("rollback", &json!({"dataset": dataset, "name": name}))?;
+    storage.call_op::<lxcri_plugin_api::ops::Rollback>(
+        &lxcri_plugin_api::ops::SnapshotRequest {
+            dataset: dataset.clone(),
+            name: name.clone(),
+        },
+    )?;
     let create = super::create::CreateArgs {
         bundle,
         pid_file: None,

@@ -4,6 +4,7 @@
 
 use lxcri_plugin_api::{
     BackendPlugin, Container, PluginError,
+    ops::{self, Operation},
     types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry},
 };
 use serde_json::Value;
@@ -242,12 +243,14 @@ impl<F: Flavor> BackendPlugin for GuestBackend<F> {
     /// `doctor`: the API answers, authenticated, with a node online.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         match op {
-            "find" => {
-                let id = req.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-                Ok(match guest::find(&self.pve, F::KIND, id)?.first() {
-                    Some(f) => serde_json::json!({"vmid": f.vmid, "node": f.node}),
-                    None => Value::Null,
-                })
+            ops::Find::NAME => {
+                let req = ops::request::<ops::Find>(req)?;
+                let found = guest::find(&self.pve, F::KIND, &req.id)?;
+                ops::reply::<ops::Find>(
+                    found
+                        .first()
+                        .map(|f| serde_json::json!({"vmid": f.vmid, "node": f.node})),
+                )
             }
             lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
                 crate::doctor::doctor(&self.pve),

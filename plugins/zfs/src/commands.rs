@@ -191,35 +191,40 @@ impl IntegrationPlugin for Zfs {
     /// existing dataset is reused, a new one filled from `from`); `release {id}`;
     /// `doctor`.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
-        let field = |k: &str| {
-            req.get(k)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| PluginError::invalid_input(format!("{op}: missing {k}")))
+        use lxcri_plugin_api::ops::{
+            self, DatasetForPath, DatasetReply, Operation, Release, Rollback, Rootfs, RootfsReply,
+            Snapshot, SnapshotReply,
         };
         match op {
-            "dataset_for_path" => Ok(
-                match self.dataset_for_path(&PathBuf::from(field("path")?))? {
-                    Some(d) => json!({ "dataset": d }),
-                    None => Value::Null,
-                },
-            ),
-            "snapshot" => {
-                let s = format!("{}@{}", field("dataset")?, field("name")?);
-                self.zfs(&["snapshot", &s])?;
-                Ok(json!({ "snapshot": s }))
+            DatasetForPath::NAME => {
+                let req = ops::request::<DatasetForPath>(req)?;
+                let found = self.dataset_for_path(&req.path)?;
+                ops::reply::<DatasetForPath>(found.map(|dataset| DatasetReply { dataset }))
             }
-            "rollback" => {
-                let s = self.rollback_dataset(field("dataset")?, field("name")?)?;
-                Ok(json!({ "snapshot": s }))
+            Snapshot::NAME => {
+                let req = ops::request::<Snapshot>(req)?;
+                let snapshot = format!("{}@{}", req.dataset, req.name);
+                self.zfs(&["snapshot", &snapshot])?;
+                ops::reply::<Snapshot>(SnapshotReply { snapshot })
             }
-            "rootfs" => {
-                let from = req.get("from").and_then(|v| v.as_str()).map(PathBuf::from);
-                let (dataset, mountpoint, created) = self.rootfs(field("id")?, from.as_deref())?;
-                Ok(json!({ "dataset": dataset, "mountpoint": mountpoint, "created": created }))
+            Rollback::NAME => {
+                let req = ops::request::<Rollback>(req)?;
+                let snapshot = self.rollback_dataset(&req.dataset, &req.name)?;
+                ops::reply::<Rollback>(SnapshotReply { snapshot })
             }
-            "release" => {
-                self.destroy(field("id")?, true)?;
-                Ok(Value::Null)
+            Rootfs::NAME => {
+                let req = ops::request::<Rootfs>(req)?;
+                let (dataset, mountpoint, created) = self.rootfs(&req.id, req.from.as_deref())?;
+                ops::reply::<Rootfs>(RootfsReply {
+                    dataset,
+                    mountpoint: mountpoint.into(),
+                    created,
+                })
+            }
+            Release::NAME => {
+                let req = ops::request::<Release>(req)?;
+                self.destroy(&req.id, true)?;
+                ops::reply::<Release>(None)
             }
             lxcri_plugin_api::doctor::DOCTOR_OP => Ok(lxcri_plugin_api::doctor::Check::report(
                 crate::doctor::doctor(self),

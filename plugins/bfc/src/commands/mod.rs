@@ -13,7 +13,7 @@ use lxcri_plugin_api::{
     ArgSpec, CommandSpec, IntegrationPlugin, PluginContext, PluginError, PluginInfo,
     types::{CommandArgs, CommandOutput},
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     reader::Archive,
@@ -77,7 +77,10 @@ pub fn info() -> PluginInfo {
         env!("CARGO_PKG_VERSION"),
         "BFC archives: create, list, extract, verify, info",
     )
-    .with_capabilities(&["pack", "unpack"])
+    .with_capabilities(&[
+        <lxcri_plugin_api::ops::Pack as lxcri_plugin_api::ops::Operation>::NAME,
+        <lxcri_plugin_api::ops::Unpack as lxcri_plugin_api::ops::Operation>::NAME,
+    ])
     .with_command(CommandSpec::new("bfc", "BFC single-file archives"))
     .with_command(writing(
         CommandSpec::new("bfc create", "Create an archive from files and directories")
@@ -274,16 +277,33 @@ impl IntegrationPlugin for Bfc {
 
     /// `pack {bundle, output, compression?, level?}` and `unpack {archive, bundle}`.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
-        let obj = req.as_object().cloned().unwrap_or_default();
-        let args = Args(obj.into_iter().collect());
+        use lxcri_plugin_api::ops::{self, MessageReply, Operation, Pack, Unpack};
+        // The typed request, as the command-line arguments the commands take.
+        let args = |req: Value| {
+            Args(
+                req.as_object()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            )
+        };
         match op {
-            "pack" => {
-                let out = create::pack_bundle(self, &args)?;
-                Ok(json!({"message": out.stdout.trim()}))
+            Pack::NAME => {
+                let req = serde_json::to_value(ops::request::<Pack>(req)?)
+                    .map_err(|e| PluginError::internal(e.to_string()))?;
+                let out = create::pack_bundle(self, &args(req))?;
+                ops::reply::<Pack>(MessageReply {
+                    message: out.stdout.trim().to_string(),
+                })
             }
-            "unpack" => {
-                let out = extract::unpack_bundle(&args)?;
-                Ok(json!({"message": out.stdout.trim()}))
+            Unpack::NAME => {
+                let req = serde_json::to_value(ops::request::<Unpack>(req)?)
+                    .map_err(|e| PluginError::internal(e.to_string()))?;
+                let out = extract::unpack_bundle(&args(req))?;
+                ops::reply::<Unpack>(MessageReply {
+                    message: out.stdout.trim().to_string(),
+                })
             }
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"
