@@ -36,6 +36,8 @@ pub struct Rejected {
     pub detail: Option<String>,
     /// It crashed or hung when tried in a child: never to be loaded in this process.
     pub fatal: bool,
+    /// Refused for its place (trust), not for what it is: moving it may fix it.
+    pub untrusted: bool,
 }
 
 /// Everything discovery found.
@@ -133,9 +135,7 @@ impl Registry {
                     fatal: Some(r.reason.clone()),
                     ..Declared::default()
                 },
-                Some(r) if r.path == file && !r.reason.starts_with("untrusted") => {
-                    Declared::default()
-                }
+                Some(r) if r.path == file && !r.untrusted => Declared::default(),
                 _ => return,
             },
         };
@@ -230,6 +230,7 @@ impl Registry {
             reason,
             detail,
             fatal: false,
+            untrusted: false,
         });
     }
 
@@ -246,7 +247,11 @@ impl Registry {
     /// the index does not vouch for.
     fn consider(&mut self, path: PathBuf, check_trust: bool, check: LayoutCheck) {
         if check_trust && let Err(reason) = trust::check(&path, 0) {
-            return self.reject(path, format!("untrusted: {reason}"), None);
+            self.reject(path, format!("untrusted: {reason}"), None);
+            if let Some(r) = self.rejected.last_mut() {
+                r.untrusted = true;
+            }
+            return;
         }
         if check == LayoutCheck::Full {
             if let Err(reason) = preflight::check(&path) {

@@ -19,7 +19,7 @@ pub fn pack(
     let config = bundle.join("config.json");
     let rootfs = bundle.join("rootfs");
     if !config.is_file() || !rootfs.is_dir() {
-        return Err(BfcError::Io(format!(
+        return Err(BfcError::io_other(format!(
             "{} is not a bundle (config.json and rootfs/ expected)",
             bundle.display()
         )));
@@ -28,11 +28,11 @@ pub fn pack(
         .write(true)
         .create_new(true)
         .open(out)
-        .map_err(|e| BfcError::Io(format!("{}: {e}", out.display())))?;
+        .map_err(|e| BfcError::io_at(out.display(), &e))?;
     let written = (|| {
         let mut w = Writer::new(file, opts)?;
-        let meta = std::fs::metadata(&config).map_err(|e| BfcError::Io(e.to_string()))?;
-        let data = std::fs::read(&config).map_err(|e| BfcError::Io(e.to_string()))?;
+        let meta = std::fs::metadata(&config).map_err(|e| BfcError::io(&e))?;
+        let data = std::fs::read(&config).map_err(|e| BfcError::io(&e))?;
         w.add_bytes("config.json", &data, 0o644, mtime_ns(&meta))?;
         w.add_path(&rootfs, "rootfs", progress)?;
         w.finish()

@@ -41,7 +41,7 @@ fn selected(e: &Entry, prefixes: &[String]) -> bool {
 }
 
 fn io(what: &Path) -> impl Fn(std::io::Error) -> BfcError + '_ {
-    move |e| BfcError::Io(format!("{}: {e}", what.display()))
+    move |e| BfcError::io_at(what.display(), &e)
 }
 
 /// Makes sure every component of `rel`'s parent exists below `root` as a real
@@ -131,7 +131,7 @@ fn tempdir_in(target: &Path) -> Result<PathBuf, BfcError> {
             Err(e) => return Err(io(&dir)(e)),
         }
     }
-    Err(BfcError::Io(format!(
+    Err(BfcError::io_other(format!(
         "cannot create a staging directory in {}",
         target.display()
     )))
@@ -168,9 +168,7 @@ fn stage(
                     .map_err(io(&dest))?;
                 let mut out = BufWriter::new(file);
                 archive.read_file(e, &mut out)?;
-                let file = out
-                    .into_inner()
-                    .map_err(|err| BfcError::Io(err.to_string()))?;
+                let file = out.into_inner().map_err(|err| BfcError::io(err.error()))?;
                 file.set_permissions(fs::Permissions::from_mode(e.mode & 0o777))
                     .map_err(io(&dest))?;
                 drop(file);

@@ -22,8 +22,12 @@ use lxcri_plugin_api::{PluginContext, PluginError};
 /// Everything that can go wrong with an archive.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BfcError {
-    #[error("{0}")]
-    Io(String),
+    /// An I/O failure, with its kind (what callers branch on) and what failed.
+    #[error("{message}")]
+    Io {
+        message: String,
+        kind: std::io::ErrorKind,
+    },
     #[error("archive is corrupt: {0}")]
     Corrupt(String),
     #[error("refusing a hostile archive: {0}")]
@@ -40,12 +44,41 @@ pub enum BfcError {
     Exists(String),
 }
 
+impl BfcError {
+    /// An I/O error as it is.
+    pub fn io(e: &std::io::Error) -> Self {
+        Self::Io {
+            message: e.to_string(),
+            kind: e.kind(),
+        }
+    }
+
+    /// An I/O error on `what`.
+    pub fn io_at(what: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        Self::Io {
+            message: format!("{what}: {e}"),
+            kind: e.kind(),
+        }
+    }
+
+    /// A failure of the file system that is no `std::io::Error`.
+    pub fn io_other(message: impl Into<String>) -> Self {
+        Self::Io {
+            message: message.into(),
+            kind: std::io::ErrorKind::Other,
+        }
+    }
+}
+
 impl From<BfcError> for PluginError {
     fn from(e: BfcError) -> Self {
         let text = e.to_string();
         match e {
-            BfcError::Io(ref m) if m.contains("No such file") => PluginError::not_found(text),
-            BfcError::Io(_) => PluginError::backend(text),
+            BfcError::Io {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            } => PluginError::not_found(text),
+            BfcError::Io { .. } => PluginError::backend(text),
             BfcError::Corrupt(_)
             | BfcError::Hostile(_)
             | BfcError::BadPath(_)

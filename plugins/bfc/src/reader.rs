@@ -30,7 +30,7 @@ pub struct Archive {
 const SMALL_OBJECT: u64 = 256 * 1024;
 
 fn io(e: std::io::Error) -> BfcError {
-    BfcError::Io(e.to_string())
+    BfcError::io(&e)
 }
 
 fn read_at(file: &mut File, at: u64, len: usize) -> Result<Vec<u8>, BfcError> {
@@ -43,8 +43,7 @@ fn read_at(file: &mut File, at: u64, len: usize) -> Result<Vec<u8>, BfcError> {
 
 impl Archive {
     pub fn open(path: &Path) -> Result<Self, BfcError> {
-        let mut file =
-            File::open(path).map_err(|e| BfcError::Io(format!("{}: {e}", path.display())))?;
+        let mut file = File::open(path).map_err(|e| BfcError::io_at(path.display(), &e))?;
         let size = file.metadata().map_err(io)?.len();
         if size < MIN_ARCHIVE_SIZE {
             return Err(BfcError::Corrupt(format!(
@@ -304,7 +303,7 @@ fn decode_body(
         | std::io::ErrorKind::UnexpectedEof => {
             BfcError::Corrupt(format!("{path}: content does not decode ({e})"))
         }
-        _ => BfcError::Io(format!("{path}: {e}")),
+        _ => BfcError::io_at(path, &e),
     })
 }
 

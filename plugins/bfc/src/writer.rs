@@ -80,7 +80,7 @@ fn random<const N: usize>() -> Result<[u8; N], BfcError> {
 }
 
 fn io(what: &str) -> impl Fn(std::io::Error) -> BfcError + '_ {
-    move |e| BfcError::Io(format!("{what}: {e}"))
+    move |e| BfcError::io_at(what, &e)
 }
 
 /// Whole seconds of a file's mtime in ns, like the reference CLI.
@@ -510,7 +510,7 @@ impl<W: Write> Write for CountingWriter<W> {
 
 /// A file that grew or shrank between its stat and its read.
 fn size_changed(path: &str, size: u64, total: u64) -> BfcError {
-    BfcError::Io(format!(
+    BfcError::io_other(format!(
         "{path}: changed size while being archived ({size} → {total} bytes)"
     ))
 }
