@@ -1,5 +1,5 @@
-//! Holding the process until `start`: a shell blocks reading a FIFO, then execs the
-//! process. Files in the container's private dir: `hold.fifo` (present until started)
+//! Holding the process until `start`: a shell blocks reading a FIFO (its stdin), then
+//! execs the process. Files in the container's private dir: `hold.fifo` (present until started)
 //! and `pid`.
 
 use std::{
@@ -25,16 +25,24 @@ pub fn spawn(dir: &Path, process: &Process) -> Result<i32, PluginError> {
     let fifo = dir.join(FIFO);
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600))
         .map_err(|e| failed("cannot make the hold FIFO", e))?;
+    // The holder reads the FIFO on its stdin, opened here before it starts (read and
+    // write: that never blocks), so `start` always finds a reader, however early.
+    let holder = match fs::OpenOptions::new().read(true).write(true).open(&fifo) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = fs::remove_file(&fifo);
+            return Err(failed("cannot open the hold FIFO", e));
+        }
+    };
     let child = Command::new("/bin/sh")
         .arg("-c")
-        .arg(r#"fifo=$1; shift; read _ < "$fifo"; exec "$@""#)
+        .arg(r#"read _; exec "$@" </dev/null"#)
         .arg("hold")
-        .arg(&fifo)
         .args(&process.args)
         .current_dir(&process.cwd)
         .env_clear()
         .envs(process.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+        .stdin(Stdio::from(holder))
         .process_group(0)
         .spawn();
     let child = match child {
