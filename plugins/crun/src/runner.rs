@@ -3,10 +3,15 @@
 use std::{
     ffi::OsStr,
     path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
 };
 
-use lxcri_plugin_api::PluginError;
+use lxcri_plugin_api::{
+    ErrorKind, PluginError,
+    tool::{self, Classifier, Rule, Tool},
+};
+
+const MISSING_HINT: &str = "install crun or set `path` in [plugins.crun] of the config file";
 
 use crate::config::CrunConfig;
 
@@ -17,29 +22,49 @@ pub struct Crun {
     root: PathBuf,
 }
 
+/// How crun's messages map to error kinds.
+const CLASSIFIER: Classifier = Classifier(&[
+    Rule {
+        any: &[
+            "/status`: no such file or directory",
+            "cannot open directory",
+            "does not exist",
+        ],
+        kind: ErrorKind::NotFound,
+        hint: None,
+    },
+    Rule {
+        any: &["already exists"],
+        kind: ErrorKind::AlreadyExists,
+        hint: None,
+    },
+    Rule {
+        any: &[
+            "` state",
+            "is not in",
+            "not running",
+            "is paused",
+            "is not paused",
+        ],
+        kind: ErrorKind::Conflict,
+        hint: None,
+    },
+    Rule {
+        any: &["unknown version specified"],
+        kind: ErrorKind::InvalidInput,
+        hint: Some("this crun accepts ociVersion 1.0.x and 1.1.x in config.json"),
+    },
+]);
+
+const CRUN: Tool = Tool {
+    name: "crun",
+    classifier: CLASSIFIER,
+    missing_hint: MISSING_HINT,
+};
+
 /// How a crun run ended when it did not succeed.
 fn classify(op: &str, message: &str) -> PluginError {
-    let text = format!("{op}: {message}");
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("/status`: no such file or directory")
-        || lower.contains("cannot open directory")
-        || lower.contains("does not exist")
-    {
-        PluginError::not_found(text)
-    } else if lower.contains("already exists") {
-        PluginError::already_exists(text)
-    } else if (lower.contains("not in") && lower.contains("state"))
-        || lower.contains("not running")
-        || lower.contains("is paused")
-        || lower.contains("is not paused")
-    {
-        PluginError::conflict(text)
-    } else if lower.contains("unknown version specified") {
-        PluginError::invalid_input(text)
-            .with_hint("this crun accepts ociVersion 1.0.x and 1.1.x in config.json")
-    } else {
-        PluginError::backend(text)
-    }
+    CLASSIFIER.classify(op, message)
 }
 
 impl Crun {
@@ -75,7 +100,7 @@ impl Crun {
 
     fn spawn_error(&self, e: std::io::Error) -> PluginError {
         PluginError::unavailable(format!("cannot run {}: {e}", self.bin.display()))
-            .with_hint("install crun or set `path` in [plugins.crun] of the config file")
+            .with_hint(MISSING_HINT)
     }
 
     /// Runs `crun <args>` capturing its output (for commands that do not hand the
@@ -86,14 +111,11 @@ impl Crun {
         S: AsRef<OsStr>,
     {
         let mut cmd = self.command(None);
-        cmd.arg(op).args(args).stdin(Stdio::null());
-        tracing::debug!(?cmd, "running crun");
-        let out: Output = cmd.output().map_err(|e| self.spawn_error(e))?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        Err(classify(op, lxcri_plugin_api::tool::last_line(&stderr)))
+        cmd.arg(op)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        tool::run(cmd, &CRUN, op)
     }
 
     /// Runs `crun <args>` with the caller's stdio (the container's stdio for create and
@@ -136,7 +158,6 @@ impl Crun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lxcri_plugin_api::ErrorKind;
 
     #[test]
     fn crun_messages_map_to_kinds() {

@@ -2,7 +2,10 @@
 
 use std::process::{Command, Stdio};
 
-use lxcri_plugin_api::PluginError;
+use lxcri_plugin_api::{
+    ErrorKind, PluginError,
+    tool::{Classifier, Rule, Tool},
+};
 
 use crate::config::ZfsConfig;
 
@@ -10,30 +13,43 @@ pub struct Zfs {
     pub cfg: ZfsConfig,
 }
 
+/// How `zfs` and `zpool` messages map to error kinds.
+const CLASSIFIER: Classifier = Classifier(&[
+    Rule {
+        any: &[
+            "does not exist",
+            "no such pool",
+            "no such dataset",
+            "could not find any snapshots",
+        ],
+        kind: ErrorKind::NotFound,
+        hint: None,
+    },
+    Rule {
+        any: &["busy"],
+        kind: ErrorKind::Conflict,
+        hint: Some("stop what uses the dataset first"),
+    },
+    Rule {
+        any: &["already exists"],
+        kind: ErrorKind::AlreadyExists,
+        hint: None,
+    },
+    Rule {
+        any: &["daemon", "zfs_socket", "failed to initialize zfs library"],
+        kind: ErrorKind::Unavailable,
+        hint: Some("start the ZFS daemon (zfs-fuse) or load the ZFS module"),
+    },
+    Rule {
+        any: &["modules are not loaded"],
+        kind: ErrorKind::Unavailable,
+        hint: Some("load the zfs kernel module or use zfs-fuse"),
+    },
+]);
+
+#[cfg(test)]
 fn classify(tool: &str, message: &str) -> PluginError {
-    let text = format!("{tool}: {message}");
-    let m = message.to_ascii_lowercase();
-    if m.contains("does not exist")
-        || m.contains("no such pool")
-        || m.contains("no such dataset")
-        || m.contains("could not find any snapshots")
-    {
-        PluginError::not_found(text)
-    } else if m.contains("busy") {
-        PluginError::conflict(text).with_hint("stop what uses the dataset first")
-    } else if m.contains("already exists") {
-        PluginError::already_exists(text)
-    } else if m.contains("connect") && m.contains("daemon")
-        || m.contains("zfs_socket")
-        || m.contains("failed to initialize zfs library")
-    {
-        PluginError::unavailable(text)
-            .with_hint("start the ZFS daemon (zfs-fuse) or load the ZFS module")
-    } else if m.contains("modules are not loaded") {
-        PluginError::unavailable(text).with_hint("load the zfs kernel module or use zfs-fuse")
-    } else {
-        PluginError::backend(text)
-    }
+    CLASSIFIER.classify(tool, message)
 }
 
 impl Zfs {
@@ -56,27 +72,14 @@ impl Zfs {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        tracing::debug!("{} {}", tool.display(), args.join(" "));
-        let out = self
-            .command(tool)
-            .args(args)
-            .stdin(stdin)
-            .stdout(stdout)
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| {
-                PluginError::unavailable(format!(
-                    "{name} is not installed (cannot run {}: {e})",
-                    tool.display()
-                ))
-                .with_hint("install zfsutils-linux or zfs-fuse, or set zfs/zpool in [plugins.zfs]")
-            })?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        let err = String::from_utf8_lossy(&out.stderr);
-        let line = lxcri_plugin_api::tool::last_line(&err);
-        Err(classify(&name, line))
+        let mut cmd = self.command(tool);
+        cmd.args(args).stdin(stdin).stdout(stdout);
+        let tool = Tool {
+            name: if name == "zpool" { "zpool" } else { "zfs" },
+            classifier: CLASSIFIER,
+            missing_hint: "install zfsutils-linux or zfs-fuse, or set zfs/zpool in [plugins.zfs]",
+        };
+        lxcri_plugin_api::tool::run(cmd, &tool, &name)
     }
 
     pub fn zfs(&self, args: &[&str]) -> Result<String, PluginError> {
@@ -125,7 +128,6 @@ impl Zfs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lxcri_plugin_api::ErrorKind;
 
     #[test]
     fn messages_map_to_kinds() {
