@@ -1,19 +1,20 @@
 //! proxmox-lxcri host: plugin discovery and loading, the runc-compatible CLI, container
-//! state, routing and config. The binary (`main.rs`) only calls [`cli::main`].
+//! state, routing and config. The binary (`main.rs`) only calls [`cli::main`]; every
+//! other module is private, so code nothing uses shows as dead.
 
-pub mod app;
-pub mod backend;
-pub mod bundle;
+mod app;
+mod backend;
+mod bundle;
 pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod crash_point;
-pub mod error;
-pub mod integration;
-pub mod logging;
-pub mod plugins;
-pub mod progress;
-pub mod rootfs_storage;
-pub mod routing;
-pub mod signal;
-pub mod state;
+mod commands;
+mod config;
+mod crash_point;
+mod error;
+mod integration;
+mod logging;
+mod plugins;
+mod progress;
+mod rootfs_storage;
+mod routing;
+mod signal;
+mod state;

@@ -81,10 +81,6 @@ impl<'a> Opened<'a> {
         Ok(opened)
     }
 
-    pub fn id(&self) -> &str {
-        &self.record.id
-    }
-
     /// This container's private dir for its backend.
     pub fn plugin_dir(&self) -> Result<PathBuf> {
         self.locked.plugin_dir(&self.record.backend)

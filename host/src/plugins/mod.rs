@@ -9,5 +9,5 @@ pub mod registry;
 pub mod search_path;
 pub mod trust;
 
-pub use registry::{LoadedPlugin, Registry, Rejected};
+pub use registry::Registry;
 pub use search_path::{SearchDir, SearchInputs};

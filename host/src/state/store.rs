@@ -1,12 +1,7 @@
 //! The state store: `<root>/<id>/state.json` (written atomically), the per-container
 //! lock, and each plugin's private dir `<root>/<id>/<plugin>/`.
 
-use std::{
-    collections::BTreeMap,
-    fs,
-    io::Write,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, fs, io::Write, path::PathBuf};
 
 use lxcri_plugin_api::types::Status;
 use serde::{Deserialize, Serialize};
@@ -62,10 +57,6 @@ pub struct Locked {
 impl Store {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     /// `<root>/<id>` (the id must have been validated).
