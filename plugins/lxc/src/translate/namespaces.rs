@@ -165,7 +165,7 @@ pub fn translate(
         ] {
             if maps.is_empty() {
                 return Err(refuse(format!(
-                    "a user namespace needs linux.{}idMappings",
+                    "a user namespace needs linux.{}Mappings",
                     if kind == "u" { "uid" } else { "gid" }
                 )));
             }
