@@ -125,13 +125,13 @@ pub fn ensure(
         tracing::debug!("reusing template {volid}");
         return Ok(Template { volid });
     }
-    let data = fs::read(packed.path()).map_err(|e| io_err(packed.path(), e))?;
-    tracing::info!("uploading template {volid} ({} bytes)", data.len());
+    let size = fs::metadata(packed.path()).map(|m| m.len()).unwrap_or(0);
+    tracing::info!("uploading template {volid} ({size} bytes)");
     // Uploading is idempotent (the same content under the same name; Proxmox
     // overwrites: fact 9), so a lost answer is answered by uploading again.
     let mut tries = 0;
     loop {
-        match pve.upload(node, storage, "vztmpl", &file, data.clone()) {
+        match pve.upload(node, storage, "vztmpl", &file, packed.path()) {
             Ok(_) => return Ok(Template { volid }),
             Err(e) if e.is_lost() && tries < 3 => tries += 1,
             Err(e) => return Err(e.into()),

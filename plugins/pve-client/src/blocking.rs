@@ -74,9 +74,9 @@ impl Pve {
         storage: &str,
         content: &str,
         filename: &str,
-        data: Vec<u8>,
+        source: &std::path::Path,
     ) -> Result<TaskOk, PveError> {
         self.runtime
-            .block_on(self.client.upload(node, storage, content, filename, data))
+            .block_on(self.client.upload(node, storage, content, filename, source))
     }
 }

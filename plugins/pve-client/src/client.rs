@@ -474,25 +474,29 @@ impl PveClient {
             .collect())
     }
 
-    /// Uploads a file to a storage (`content` = `vztmpl` or `iso`) and waits for the
-    /// import task.
+    /// Uploads the file at `source` to a storage (`content` = `vztmpl` or `iso`) under
+    /// `filename`, streamed from disk, and waits for the import task.
     pub async fn upload(
         &self,
         node: &str,
         storage: &str,
         content: &str,
         filename: &str,
-        data: Vec<u8>,
+        source: &std::path::Path,
     ) -> Result<TaskOk, PveError> {
         let path = format!("/nodes/{node}/storage/{storage}/upload");
         let headers = self.auth_headers(&Method::POST, false).await?;
         let upid = self
             .with_retries(&path, |_, base| {
-                let (headers, data, path) = (headers.clone(), data.clone(), path.clone());
+                let (headers, path) = (headers.clone(), path.clone());
                 async move {
                     let url = format!("{}/api2/json{path}", base.as_str().trim_end_matches('/'));
-                    let part =
-                        reqwest::multipart::Part::bytes(data).file_name(filename.to_string());
+                    let part = reqwest::multipart::Part::file(source)
+                        .await
+                        .map_err(|e| {
+                            PveError::Config(format!("cannot read {}: {e}", source.display()))
+                        })?
+                        .file_name(filename.to_string());
                     let form = reqwest::multipart::Form::new()
                         .text("content", content.to_string())
                         .part("filename", part);

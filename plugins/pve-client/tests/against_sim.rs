@@ -53,9 +53,22 @@ impl Setup {
         cfg
     }
 
+    /// A file holding `content`, to upload.
+    fn file(&self, content: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("upload-{}", content.len()));
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
     fn upload_template(&self, pve: &Pve) {
-        pve.upload("pve1", "local", "vztmpl", "t.tar.zst", b"template".to_vec())
-            .unwrap();
+        pve.upload(
+            "pve1",
+            "local",
+            "vztmpl",
+            "t.tar.zst",
+            &self.file("template"),
+        )
+        .unwrap();
     }
 }
 
@@ -478,9 +491,9 @@ fn a_failed_login_is_delayed_as_proxmox_does() {
 fn an_upload_under_an_existing_name_overwrites_it() {
     let s = Setup::new();
     let pve = s.token_client();
-    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", b"first".to_vec())
+    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", &s.file("first"))
         .unwrap();
-    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", b"second!".to_vec())
+    pve.upload("pve1", "local", "vztmpl", "t.tar.zst", &s.file("second!"))
         .unwrap();
     let size = s.sim.cluster().volumes[&("pve1".to_string(), "local".to_string())]
         ["local:vztmpl/t.tar.zst"]
