@@ -14,7 +14,6 @@ use lxcri_plugin_api::{
     Container, PluginError,
     types::{BackendState, CreateRequest, Status},
 };
-use oci_spec::runtime::Spec;
 
 use crate::{
     Lxc, cgroups,
@@ -75,18 +74,8 @@ pub fn create(
     c: Container<'_>,
     req: CreateRequest,
 ) -> Result<BackendState, PluginError> {
-    let spec: Spec = serde_json::from_value(req.config.clone())
-        .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
-    let root = spec
-        .root()
-        .as_ref()
-        .map(|r| r.path().clone())
-        .unwrap_or_else(|| "rootfs".into());
-    let rootfs = if root.is_absolute() {
-        root
-    } else {
-        req.bundle.join(root)
-    };
+    let lxcri_plugin_helpers::bundle::Bundle { spec, rootfs } =
+        lxcri_plugin_helpers::bundle::decode(&req)?;
     let t = translate::translate(&spec, c.id, &rootfs, &lxc.cfg)?;
     for w in &t.warnings {
         tracing::warn!("{}: {w}", c.id);

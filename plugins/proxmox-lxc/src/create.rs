@@ -16,7 +16,6 @@ use lxcri_pve_client::{
     guest::{self, GuestKind, GuestRecord, Marker, NewGuest},
     params,
 };
-use oci_spec::runtime::Spec;
 use serde_json::json;
 
 use crate::{
@@ -36,8 +35,8 @@ impl Flavor for LxcFlavor {
         req: CreateRequest,
     ) -> Result<BackendState, PluginError> {
         let cfg = &self.cfg;
-        let spec: Spec = serde_json::from_value(req.config.clone())
-            .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
+        let lxcri_plugin_helpers::bundle::Bundle { spec, rootfs } =
+            lxcri_plugin_helpers::bundle::decode(&req)?;
         let marker = Marker::new(c.id);
         let (mut ct_params, warnings) = mapping::map(&spec, &marker, cfg)?;
         if !cfg.api.is_root_pam() {
@@ -47,16 +46,6 @@ impl Flavor for LxcFlavor {
             tracing::warn!("{}: {w}", c.id);
         }
         let node = guest::choose_node(pve, cfg.node.as_deref(), &cfg.nodes)?;
-        let rootfs = spec
-            .root()
-            .as_ref()
-            .map(|r| r.path().clone())
-            .unwrap_or_else(|| "rootfs".into());
-        let rootfs = if rootfs.is_absolute() {
-            rootfs
-        } else {
-            req.bundle.join(rootfs)
-        };
         let named = spec
             .annotations()
             .as_ref()

@@ -14,7 +14,6 @@ use lxcri_pve_client::{
     guest::{self, GuestKind, GuestRecord, Marker, NewGuest},
     params,
 };
-use oci_spec::runtime::Spec;
 use serde_json::json;
 
 use crate::{VmFlavor, mapping};
@@ -36,8 +35,7 @@ impl Flavor for VmFlavor {
         req: CreateRequest,
     ) -> Result<BackendState, PluginError> {
         let cfg = &self.cfg;
-        let spec: Spec = serde_json::from_value(req.config.clone())
-            .map_err(|e| PluginError::invalid_input(format!("config.json: {e}")))?;
+        let spec = lxcri_plugin_helpers::bundle::decode(&req)?.spec;
         let marker = Marker::new(c.id);
         let (settings, warnings) = mapping::settings(&spec, &marker, cfg)?;
         for w in warnings {
