@@ -427,6 +427,31 @@ impl Writer {
         name: &str,
         progress: &mut dyn FnMut(&str),
     ) -> Result<(), BfcError> {
+        let walk = walkdir::WalkDir::new(fs_path)
+            .follow_links(false)
+            .follow_root_links(false)
+            .sort_by_file_name();
+        for entry in walk {
+            let entry = entry.map_err(|e| BfcError::io_at(fs_path.display(), &e.into()))?;
+            let mut entry_name = name.to_string();
+            let rel = entry.path().strip_prefix(fs_path).unwrap_or(Path::new(""));
+            for part in rel.components() {
+                let part = part.as_os_str().to_str().ok_or_else(|| {
+                    BfcError::BadPath(format!("{}: name is not UTF-8", entry.path().display()))
+                })?;
+                entry_name.push('/');
+                entry_name.push_str(part);
+            }
+            if self.add_entry(entry.path(), &entry_name)? {
+                progress(&entry_name);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one file, dir or symlink (a dir without its contents); false for a special
+    /// file, which is skipped.
+    fn add_entry(&mut self, fs_path: &Path, name: &str) -> Result<bool, BfcError> {
         let meta =
             std::fs::symlink_metadata(fs_path).map_err(io(&fs_path.display().to_string()))?;
         let perm = meta.mode() & 0o777;
@@ -439,18 +464,6 @@ impl Writer {
             self.add_symlink(name, target, perm, mtime_ns(&meta))?;
         } else if ft.is_dir() {
             self.add_dir(name, perm, mtime_ns(&meta))?;
-            let mut children: Vec<_> = std::fs::read_dir(fs_path)
-                .map_err(io(&fs_path.display().to_string()))?
-                .filter_map(|e| e.ok())
-                .collect();
-            children.sort_by_key(|e| e.file_name());
-            for child in children {
-                let child_name = child.file_name();
-                let child_name = child_name.to_str().ok_or_else(|| {
-                    BfcError::BadPath(format!("{}: name is not UTF-8", child.path().display()))
-                })?;
-                self.add_path(&child.path(), &format!("{name}/{child_name}"), progress)?;
-            }
         } else if ft.is_file() {
             let owned = fs_path.to_path_buf();
             self.add_file_with(name, meta.len(), perm, mtime_ns(&meta), move || {
@@ -458,10 +471,9 @@ impl Writer {
             })?;
         } else {
             tracing::debug!("skipping special file {}", fs_path.display());
-            return Ok(());
+            return Ok(false);
         }
-        progress(name);
-        Ok(())
+        Ok(true)
     }
 
     /// Writes the index, the footer and the final header; returns the entry count.
