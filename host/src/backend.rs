@@ -164,11 +164,7 @@ impl<'a> BackendHandle<'a> {
         &self,
         req: &O::Request,
     ) -> Result<O::Reply> {
-        let req = serde_json::to_value(req).map_err(|e| HostError::internal(e.to_string()))?;
-        let reply = self.call(O::NAME, &req)?;
-        serde_json::from_value(reply).map_err(|e| {
-            HostError::internal(format!("{}: malformed {} reply: {e}", self.name, O::NAME))
-        })
+        crate::operation::call::<O>(&self.name, req, |op, req| self.call(op, req))
     }
 
     /// An operation beyond the fixed ABI, by name (JSON in and out).

@@ -74,14 +74,7 @@ impl IntegrationHandle {
         &self,
         req: &O::Request,
     ) -> Result<O::Reply> {
-        let req = serde_json::to_value(req).map_err(|e| HostError::internal(e.to_string()))?;
-        let reply = self.call(O::NAME, &req)?;
-        serde_json::from_value(reply).map_err(|e| {
-            HostError::new(
-                ErrorKind::Internal,
-                format!("{}: malformed {} reply: {e}", self.name, O::NAME),
-            )
-        })
+        crate::operation::call::<O>(&self.name, req, |op, req| self.call(op, req))
     }
 
     pub fn call(&self, op: &str, req: &Value) -> Result<Value> {

@@ -12,6 +12,7 @@ mod crash_point;
 mod error;
 mod integration;
 mod logging;
+mod operation;
 mod plugins;
 mod progress;
 mod rootfs_storage;

@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use lxcri_test_support::{Host, Run};
+use lxcri_test_support::{
+    Host, Run,
+    leaks::{cgroups_left, gone},
+};
 
 /// Every crash point of the host (`host/src/crash_point.rs`).
 const POINTS: &[&str] = &[
@@ -53,25 +56,6 @@ impl Case<'_> {
             .flatten()
             .filter(|p| *p > 0)
     }
-}
-
-fn gone(pid: i64) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
-
-fn cgroups_left(path: &str) -> Vec<String> {
-    std::fs::read_dir("/sys/fs/cgroup")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join(path.trim_start_matches('/')))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
-        .collect()
 }
 
 /// Brings container `id` to the state `point`'s command needs, kills the host at the

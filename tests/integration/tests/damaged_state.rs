@@ -4,7 +4,11 @@
 
 use std::path::Path;
 
-use lxcri_test_support::{Host, suite::status};
+use lxcri_test_support::{
+    Host,
+    leaks::{cgroups_left, gone},
+    suite::status,
+};
 
 /// A running crun container: (its pid, its cgroup path).
 fn running(host: &Host, id: &str) -> (i64, String) {
@@ -21,26 +25,6 @@ fn running(host: &Host, id: &str) -> (i64, String) {
     let pid = host.run(["state", id]).ok().json()["pid"].as_i64().unwrap();
     assert!(pid > 0);
     (pid, cgroup)
-}
-
-fn gone(pid: i64) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
-
-fn cgroups_left(path: &str) -> Vec<String> {
-    std::fs::read_dir("/sys/fs/cgroup")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join(path.trim_start_matches('/')))
-        .chain([Path::new("/sys/fs/cgroup/unified").join(path.trim_start_matches('/'))])
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
-        .collect()
 }
 
 /// `list --format json` entry of `id`.

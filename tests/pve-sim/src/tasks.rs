@@ -113,9 +113,12 @@ impl Sim {
         );
     }
 
-    /// Registers a task that runs until [`Sim::close_task`] (a console session).
+    /// Registers a running task and returns its UPID; [`Sim::finish_task`] ends it. A
+    /// console session is one (ended by [`Sim::close_task`]), a worker another.
     pub fn open_task(&self, node: &str, typ: &str, id: &str, user: &str) -> String {
         let start = auth::now();
+        // The UPID's id field cannot hold ':', '/' or whitespace.
+        let id = id.replace([':', '/', ' '], "_");
         let mut c = self.cluster.lock().expect("cluster");
         c.next_pid += 1;
         let pid = c.next_pid;
@@ -128,26 +131,50 @@ impl Sim {
             Task {
                 node: node.to_string(),
                 typ: typ.to_string(),
-                id: id.to_string(),
+                log: vec![format!("starting task {typ} {id}")],
+                id,
                 user: user.to_string(),
                 starttime: start,
                 pid,
                 running: true,
                 exitstatus: None,
-                log: vec![format!("starting task {typ} {id}")],
                 created: Instant::now(),
             },
         );
         upid
     }
 
-    /// Ends a task opened by [`Sim::open_task`].
-    pub fn close_task(&self, upid: &str) {
-        if let Some(task) = self.cluster.lock().expect("cluster").tasks.get_mut(upid) {
-            task.running = false;
-            task.log.push("TASK OK".into());
-            task.exitstatus = Some("OK".into());
+    /// Ends a task: `OK`, `WARNINGS: n` (each warning logged) or the error text, with
+    /// the log's last line as Proxmox writes it.
+    pub fn finish_task(&self, upid: &str, outcome: Result<Vec<String>, String>) {
+        let mut c = self.cluster.lock().expect("cluster");
+        let Some(task) = c.tasks.get_mut(upid) else {
+            return;
+        };
+        task.running = false;
+        match outcome {
+            Ok(warnings) if warnings.is_empty() => {
+                task.log.push("TASK OK".into());
+                task.exitstatus = Some("OK".into());
+            }
+            Ok(warnings) => {
+                for w in &warnings {
+                    task.log.push(format!("WARN: {w}"));
+                }
+                task.log.push(format!("TASK WARNINGS: {}", warnings.len()));
+                task.exitstatus = Some(format!("WARNINGS: {}", warnings.len()));
+            }
+            Err(msg) => {
+                task.log.push(msg.clone());
+                task.log.push(format!("TASK ERROR: {msg}"));
+                task.exitstatus = Some(msg);
+            }
         }
+    }
+
+    /// Ends a console session's task.
+    pub fn close_task(&self, upid: &str) {
+        self.finish_task(upid, Ok(Vec::new()));
     }
 
     /// Starts a worker and returns its UPID at once.
@@ -160,61 +187,13 @@ impl Sim {
         spec: TaskSpec,
         work: Work,
     ) -> String {
-        let start = auth::now();
-        // The UPID's id field cannot hold ':', '/' or whitespace.
-        let id = id.replace([':', '/', ' '], "_");
-        let upid = {
-            let mut c = self.cluster.lock().expect("cluster");
-            c.next_pid += 1;
-            let pid = c.next_pid;
-            let upid = format!(
-                "UPID:{node}:{pid:08X}:{:08X}:{start:08X}:{typ}:{id}:{user}:",
-                pid * 7
-            );
-            c.tasks.insert(
-                upid.clone(),
-                Task {
-                    node: node.to_string(),
-                    typ: typ.to_string(),
-                    id: id.clone(),
-                    user: user.to_string(),
-                    starttime: start,
-                    pid,
-                    running: true,
-                    exitstatus: None,
-                    log: vec![format!("starting task {typ} {id}")],
-                    created: Instant::now(),
-                },
-            );
-            upid
-        };
+        let upid = self.open_task(node, typ, id, user);
         let sim = self.clone();
         let task_upid = upid.clone();
         let typ = typ.to_string();
         std::thread::spawn(move || {
             let outcome = sim.run_worker(&typ, spec, work);
-            let mut c = sim.cluster.lock().expect("cluster");
-            if let Some(task) = c.tasks.get_mut(&task_upid) {
-                task.running = false;
-                match outcome {
-                    Ok(warnings) if warnings.is_empty() => {
-                        task.log.push("TASK OK".into());
-                        task.exitstatus = Some("OK".into());
-                    }
-                    Ok(warnings) => {
-                        for w in &warnings {
-                            task.log.push(format!("WARN: {w}"));
-                        }
-                        task.log.push(format!("TASK WARNINGS: {}", warnings.len()));
-                        task.exitstatus = Some(format!("WARNINGS: {}", warnings.len()));
-                    }
-                    Err(msg) => {
-                        task.log.push(msg.clone());
-                        task.log.push(format!("TASK ERROR: {msg}"));
-                        task.exitstatus = Some(msg);
-                    }
-                }
-            }
+            sim.finish_task(&task_upid, outcome);
         });
         upid
     }

@@ -8,6 +8,7 @@ pub mod containerd;
 pub mod crun;
 pub mod debian;
 pub mod host;
+pub mod leaks;
 pub mod podman;
 pub mod proxmox;
 pub mod suite;
