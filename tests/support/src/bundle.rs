@@ -17,6 +17,20 @@ pub struct BundleBuilder {
     pub config: Value,
 }
 
+/// [`busybox_rootfs`] with a busybox of its own instead of a hard link to the host's:
+/// for a rootfs that is archived (an image), since tar fails ("file changed as we read
+/// it") when other tests link or unlink the shared inode meanwhile.
+pub fn busybox_rootfs_for_archive(rootfs: &Path) {
+    busybox_rootfs(rootfs);
+    let busybox = rootfs.join("bin/busybox");
+    let data = std::fs::read(&busybox).expect("read busybox");
+    std::fs::remove_file(&busybox).expect("unlink busybox");
+    std::fs::write(&busybox, data).expect("copy busybox");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&busybox, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod busybox");
+}
+
 /// Fills `rootfs` with busybox and one symlink per applet, `/etc/passwd` and friends.
 pub fn busybox_rootfs(rootfs: &Path) {
     assert!(

@@ -115,7 +115,7 @@ pub fn busybox_image(dir: &Path) -> PathBuf {
             .args(["unpack", "--image", &image])
             .arg(&unpacked),
     );
-    crate::bundle::busybox_rootfs(&unpacked.join("rootfs"));
+    crate::bundle::busybox_rootfs_for_archive(&unpacked.join("rootfs"));
     must(
         Command::new("umoci")
             .args(["repack", "--image", &image])

@@ -46,7 +46,7 @@ impl Podman {
             containers_conf,
         };
         let rootfs = dir.join("rootfs");
-        crate::bundle::busybox_rootfs(&rootfs);
+        crate::bundle::busybox_rootfs_for_archive(&rootfs);
         let tar = dir.join("rootfs.tar");
         let packed = Command::new("tar")
             .arg("-C")
