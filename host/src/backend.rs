@@ -11,8 +11,8 @@ use lxcri_plugin_api::{
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
 
 /// A backend plugin instance.
@@ -24,9 +24,9 @@ pub struct BackendHandle<'a> {
 
 impl<'a> BackendHandle<'a> {
     /// Loads backend `name` (initialising its plugin).
-    pub fn open(app: &'a App, name: &str) -> Result<Self> {
-        let plugin = app.registry.backend_plugin(name)?;
-        let obj = plugin.new_backend(&app.context(name))?;
+    pub fn open(svc: &'a Services, name: &str) -> Result<Self> {
+        let plugin = svc.registry.backend_plugin(name)?;
+        let obj = plugin.new_backend(&svc.context(name))?;
         Ok(Self {
             name: name.to_string(),
             info: &plugin.info,

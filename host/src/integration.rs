@@ -5,9 +5,9 @@ use lxcri_plugin_api::{ErrorKind, IntegrationBox, info::KIND_INTEGRATION};
 use serde_json::Value;
 
 use crate::{
-    app::App,
     error::{HostError, Result},
     plugins::registry::LoadedPlugin,
+    services::Services,
 };
 
 pub struct IntegrationHandle {
@@ -17,8 +17,8 @@ pub struct IntegrationHandle {
 
 impl IntegrationHandle {
     /// The first loaded integration offering `capability`.
-    pub fn with_capability(app: &App, capability: &str) -> Result<Option<Self>> {
-        let Some(plugin) = app
+    pub fn with_capability(svc: &Services, capability: &str) -> Result<Option<Self>> {
+        let Some(plugin) = svc
             .registry
             .plugins
             .iter()
@@ -26,13 +26,13 @@ impl IntegrationHandle {
         else {
             return Ok(None);
         };
-        Self::instantiate(app, plugin).map(Some)
+        Self::instantiate(svc, plugin).map(Some)
     }
 
     /// The loaded integration `name`, which must offer `capability` (checked before
     /// the integration object is made).
-    pub fn named(app: &App, name: &str, capability: &str) -> Result<Self> {
-        let plugin = Self::loaded(app, name)
+    pub fn named(svc: &Services, name: &str, capability: &str) -> Result<Self> {
+        let plugin = Self::loaded(svc, name)
             .map_err(|e| e.hint("install its plugin or change rootfs_storage in the config"))?;
         if !plugin.info.has_capability(capability) {
             return Err(HostError::new(
@@ -40,16 +40,16 @@ impl IntegrationHandle {
                 format!("integration '{name}' does not offer {capability}"),
             ));
         }
-        Self::instantiate(app, plugin)
+        Self::instantiate(svc, plugin)
     }
 
     /// The loaded integration `name`.
-    pub fn open(app: &App, name: &str) -> Result<Self> {
-        Self::instantiate(app, Self::loaded(app, name)?)
+    pub fn open(svc: &Services, name: &str) -> Result<Self> {
+        Self::instantiate(svc, Self::loaded(svc, name)?)
     }
 
-    fn loaded<'a>(app: &'a App, name: &str) -> Result<&'a LoadedPlugin> {
-        app.registry
+    fn loaded<'a>(svc: &'a Services, name: &str) -> Result<&'a LoadedPlugin> {
+        svc.registry
             .plugins
             .iter()
             .find(|p| p.info.kind == KIND_INTEGRATION && p.name() == name)
@@ -61,8 +61,8 @@ impl IntegrationHandle {
             })
     }
 
-    fn instantiate(app: &App, plugin: &LoadedPlugin) -> Result<Self> {
-        let obj = plugin.new_integration(&app.context(plugin.name()))?;
+    fn instantiate(svc: &Services, plugin: &LoadedPlugin) -> Result<Self> {
+        let obj = plugin.new_integration(&svc.context(plugin.name()))?;
         Ok(Self {
             name: plugin.name().to_string(),
             obj,

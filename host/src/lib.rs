@@ -2,7 +2,7 @@
 //! state, routing and config. The binary (`main.rs`) only calls [`cli::main`]; every
 //! other module is private, so code nothing uses shows as dead.
 
-mod app;
+mod args;
 mod backend;
 mod bundle;
 pub mod cli;
@@ -17,5 +17,7 @@ mod plugins;
 mod progress;
 mod rootfs_storage;
 mod routing;
+mod services;
 mod signal;
 mod state;
+mod version;

@@ -16,7 +16,7 @@ use tracing::{
 use crate::error::{HostError, Result};
 
 /// `--log-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
     #[default]
     Text,

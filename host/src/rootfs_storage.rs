@@ -10,10 +10,10 @@ use lxcri_plugin_api::ops::{IdRequest, Release, Rootfs, RootfsRequest};
 use serde_json::{Value, json};
 
 use crate::{
-    app::App,
     bundle::Bundle,
     error::{HostError, Result},
     integration::IntegrationHandle,
+    services::Services,
 };
 
 /// A rootfs placed on a storage dataset for one create.
@@ -30,15 +30,15 @@ pub struct Provisioned {
 /// Places the rootfs of `id` on the configured storage, if any; the bundle the backend
 /// should use is written below `state_dir`.
 pub fn provision(
-    app: &App,
+    svc: &Services,
     id: &str,
     bundle: &Bundle,
     state_dir: &Path,
 ) -> Result<Option<Provisioned>> {
-    let Some(name) = app.config.rootfs_storage.as_deref() else {
+    let Some(name) = svc.config.rootfs_storage.as_deref() else {
         return Ok(None);
     };
-    let storage = IntegrationHandle::named(app, name, "rootfs-dataset")?;
+    let storage = IntegrationHandle::named(svc, name, "rootfs-dataset")?;
     let reply = storage.call_op::<Rootfs>(&RootfsRequest {
         id: id.to_string(),
         from: Some(bundle.rootfs.clone()),

@@ -26,6 +26,7 @@ mod macros;
 pub mod native;
 pub mod ops;
 pub mod procs;
+pub mod root;
 pub mod stand_in;
 pub mod tool;
 pub mod types;

@@ -19,21 +19,15 @@
 /// Every entry point runs inside [`crate::guard`].
 #[macro_export]
 macro_rules! declare_plugin {
-    (
-        info: $info:expr
-        $(, init: $init:expr)?
-        $(, backend: $backend:expr)?
-        $(, integration: $integration:expr)?
-        $(, call: $call:expr)?
-        $(,)?
-    ) => {
+    ($($keys:tt)*) => {
         // What `#[abi_stable::export_root_module]` expands to, spelled with `$crate`
-        // paths so that plugins need no direct abi_stable dependency.
+        // paths so that plugins need no direct abi_stable dependency, and built on
+        // public functions only.
         #[unsafe(no_mangle)]
         pub static _1as_0lib_1header_0root_bmodule_bloader:
             $crate::reexports::abi_stable::library::LibHeader = {
             extern "C" fn erased_module() -> $crate::reexports::abi_stable::library::RootModuleResult {
-                $crate::reexports::abi_stable::library::__call_root_module_loader(lxcri_plugin_root_module)
+                $crate::root::export(lxcri_plugin_root_module)
             }
             unsafe {
                 $crate::reexports::abi_stable::library::LibHeader::from_constructor::<$crate::PluginModRef>(
@@ -43,17 +37,29 @@ macro_rules! declare_plugin {
             }
         };
 
-        fn lxcri_plugin_root_module() -> $crate::PluginModRef {
-            use $crate::reexports::abi_stable::prefix_type::PrefixTypeTrait as _;
-            $crate::PluginMod {
-                info: __lxcri_info,
-                init: __lxcri_init,
-                new_backend: __lxcri_new_backend,
-                new_integration: __lxcri_new_integration,
-                call: __lxcri_call,
-            }
-            .leak_into_prefix()
+        /// This plugin's root module, as the host gets it from the loaded file (also
+        /// what an in-process host, such as a test, registers directly).
+        pub fn lxcri_plugin_root_module() -> $crate::PluginModRef {
+            $crate::plugin_module! { $($keys)* }
         }
+    };
+}
+
+/// Builds a root module from the same keys as [`declare_plugin!`], without exporting
+/// it: an expression of type [`crate::PluginModRef`]. A host that links a plugin
+/// directly (tests do) registers this value; it crosses the same ABI objects as a
+/// loaded file's.
+#[macro_export]
+macro_rules! plugin_module {
+    (
+        info: $info:expr
+        $(, init: $init:expr)?
+        $(, backend: $backend:expr)?
+        $(, integration: $integration:expr)?
+        $(, call: $call:expr)?
+        $(,)?
+    ) => {{
+        use $crate::reexports::abi_stable::prefix_type::PrefixTypeTrait as _;
 
         extern "C" fn __lxcri_info() -> $crate::PluginInfo {
             let info: fn() -> $crate::PluginInfo = $info;
@@ -87,7 +93,16 @@ macro_rules! declare_plugin {
         ) -> $crate::PResult<$crate::reexports::abi_stable::std_types::RString> {
             $crate::guard(|| $crate::__lxcri_call!(op, request $(, $call)?))
         }
-    };
+
+        $crate::PluginMod {
+            info: __lxcri_info,
+            init: __lxcri_init,
+            new_backend: __lxcri_new_backend,
+            new_integration: __lxcri_new_integration,
+            call: __lxcri_call,
+        }
+        .leak_into_prefix()
+    }};
 }
 
 #[doc(hidden)]

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{Cli, Command};
+use crate::args::{Cli, Command};
 use crate::{
     bundle::Bundle,
     config::Config,

@@ -1,80 +1,72 @@
-//! Reads the few global options that must be known before clap runs: plugins have to
-//! be loaded first, because they contribute subcommands.
+//! The global options that must be known before the whole command line can be parsed:
+//! plugins have to be loaded first, because they contribute subcommands. clap's own
+//! lexer walks argv (up to a bare `--`) and keeps the options `GlobalOpts` defines, in
+//! any position; clap then parses those into `GlobalOpts`, with its defaults and
+//! environment variables. The options' names and value arities come from that one
+//! definition.
 
-use std::{ffi::OsString, path::PathBuf};
+use std::ffi::OsString;
 
-use crate::logging::LogFormat;
+use clap::{Args, FromArgMatches};
 
-/// Global options needed before parsing.
-#[derive(Debug, Clone)]
-pub struct PreScan {
-    /// `--root`, or its default.
-    pub root: PathBuf,
-    pub plugin_dirs: Vec<PathBuf>,
-    pub config: Option<PathBuf>,
-    pub log: Option<PathBuf>,
-    pub log_format: LogFormat,
-    pub debug: bool,
-}
+use crate::args::GlobalOpts;
 
-/// Scans argv (without the program name) up to a bare `--`.
-pub fn scan(args: &[OsString]) -> PreScan {
-    let mut pre = PreScan {
-        root: PathBuf::from(super::DEFAULT_ROOT),
-        plugin_dirs: Vec::new(),
-        config: None,
-        log: None,
-        log_format: LogFormat::default(),
-        debug: false,
-    };
-    let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned());
-    while let Some(arg) = iter.next() {
-        if arg == "--" {
+/// The global options found in `args` (without the program name). Invalid values are
+/// left to the full parse to report; this returns the defaults for them.
+pub fn scan(args: &[OsString]) -> GlobalOpts {
+    let command = GlobalOpts::augment_args(clap::Command::new("proxmox-lxcri"));
+    let raw = clap_lex::RawArgs::new(args.iter());
+    let mut cursor = raw.cursor();
+    let mut globals: Vec<OsString> = vec!["proxmox-lxcri".into()];
+    while let Some(arg) = raw.next(&mut cursor) {
+        if arg.is_escape() {
             break;
         }
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
+        let Some((Ok(name), value)) = arg.to_long() else {
+            continue;
         };
-        let mut value = |inline: Option<String>| inline.or_else(|| iter.next());
-        match name.as_str() {
-            "--root" => pre.root = value(inline).map(PathBuf::from).unwrap_or(pre.root),
-            "--plugin-dir" => pre.plugin_dirs.extend(value(inline).map(PathBuf::from)),
-            "--config" => pre.config = value(inline).map(PathBuf::from),
-            "--log" => pre.log = value(inline).map(PathBuf::from),
-            "--log-format" => {
-                let json = value(inline).as_deref() == Some("json");
-                pre.log_format = if json {
-                    LogFormat::Json
-                } else {
-                    LogFormat::Text
-                };
+        let Some(known) = command.get_arguments().find(|a| a.get_long() == Some(name)) else {
+            continue;
+        };
+        globals.push(format!("--{name}").into());
+        if known.get_action().takes_values() {
+            match value {
+                Some(value) => globals.push(value.into()),
+                None => globals.extend(raw.next_os(&mut cursor).map(OsString::from)),
             }
-            "--debug" => pre.debug = true,
-            _ => {}
         }
     }
-    if pre.config.is_none() {
-        pre.config = std::env::var_os("PROXMOX_LXCRI_CONFIG").map(PathBuf::from);
-    }
-    pre
+    parse(&command, globals).unwrap_or_else(|| {
+        parse(&command, vec!["proxmox-lxcri".into()]).expect("the global options' defaults parse")
+    })
+}
+
+fn parse(command: &clap::Command, argv: Vec<OsString>) -> Option<GlobalOpts> {
+    let matches = command.clone().try_get_matches_from(argv).ok()?;
+    GlobalOpts::from_arg_matches(&matches).ok()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
+    use crate::args::{DEFAULT_ROOT, LogFormat};
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
     }
 
     #[test]
-    fn finds_globals_in_both_spellings_and_stops_at_double_dash() {
+    fn finds_globals_in_both_spellings_and_any_position_and_stops_at_double_dash() {
         let pre = scan(&args(&[
             "--root=/r",
             "--plugin-dir",
             "/a",
+            "zfs",
+            "snapshot",
             "--plugin-dir=/b",
+            "--unknown-to-the-host",
             "--log-format=json",
             "--log",
             "/l.json",
@@ -88,7 +80,14 @@ mod tests {
         assert_eq!(pre.root, PathBuf::from("/r"));
         assert_eq!(pre.plugin_dirs, [PathBuf::from("/a"), PathBuf::from("/b")]);
         assert_eq!(pre.log_format, LogFormat::Json);
-        assert_eq!(pre.log.as_deref(), Some(std::path::Path::new("/l.json")));
+        assert_eq!(pre.log.as_deref(), Some(Path::new("/l.json")));
         assert!(pre.debug);
+    }
+
+    #[test]
+    fn an_invalid_value_gives_the_defaults_for_the_full_parse_to_report() {
+        let pre = scan(&args(&["--log-format=yaml", "--root", "/r", "list"]));
+        assert_eq!(pre.root, PathBuf::from(DEFAULT_ROOT));
+        assert_eq!(pre.log_format, LogFormat::Text);
     }
 }

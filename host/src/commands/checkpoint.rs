@@ -3,7 +3,10 @@
 //! snapshot its rootfs dataset, resume it (always, even when the snapshot failed).
 //! This captures the filesystem, not process memory (CRIU does not work here).
 
-use std::path::PathBuf;
+use std::io::Write;
+
+use super::output;
+use crate::args::checkpoint::CheckpointArgs;
 
 use lxcri_plugin_api::{
     capability,
@@ -14,32 +17,18 @@ use serde_json::json;
 
 use super::container::Opened;
 use crate::{
-    app::App,
     error::{HostError, Result},
     integration::IntegrationHandle,
+    services::Services,
 };
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct CheckpointArgs {
-    /// Where a backend's own checkpoint image goes.
-    #[arg(long, value_name = "DIR")]
-    pub image_path: Option<PathBuf>,
-    /// Keep the container running afterwards (always the case for snapshots).
-    #[arg(long)]
-    pub leave_running: bool,
-    /// Checkpoint (snapshot) name; default `checkpoint-<unix time>`.
-    #[arg(long)]
-    pub name: Option<String>,
-    pub id: String,
-}
 
 /// The storage integration and the dataset holding a container's rootfs.
 pub fn rootfs_dataset(
-    app: &App,
+    svc: &Services,
     c: &Opened<'_>,
     what: &str,
 ) -> Result<(IntegrationHandle, String)> {
-    let storage = IntegrationHandle::with_capability(app, "rootfs-snapshot")?.ok_or_else(|| {
+    let storage = IntegrationHandle::with_capability(svc, "rootfs-snapshot")?.ok_or_else(|| {
         HostError::new(
             lxcri_plugin_api::ErrorKind::Unsupported,
             format!(
@@ -68,17 +57,17 @@ pub fn rootfs_dataset(
     Ok((storage, dataset))
 }
 
-pub fn run(app: &App, args: &CheckpointArgs) -> Result<i32> {
-    let mut c = Opened::open(app, &args.id)?;
+pub fn run(svc: &Services, args: &CheckpointArgs, out: &mut dyn Write) -> Result<i32> {
+    let mut c = Opened::open(svc, &args.id)?;
     if c.backend.info.has_capability(capability::CHECKPOINT) {
         let request = json!({"image_path": args.image_path, "name": args.name, "leave_running": args.leave_running});
-        let out = c.backend.checkpoint(&args.id, &c.plugin_dir()?, &request)?;
-        if !out.is_null() {
-            println!("{out}");
+        let reply = c.backend.checkpoint(&args.id, &c.plugin_dir()?, &request)?;
+        if !reply.is_null() {
+            writeln!(out, "{reply}").map_err(output)?;
         }
         return Ok(0);
     }
-    let (storage, dataset) = rootfs_dataset(app, &c, "checkpoint")?;
+    let (storage, dataset) = rootfs_dataset(svc, &c, "checkpoint")?;
     let name = args.name.clone().unwrap_or_else(|| {
         format!(
             "checkpoint-{}",
@@ -102,6 +91,6 @@ pub fn run(app: &App, args: &CheckpointArgs) -> Result<i32> {
     if pause {
         c.backend.resume(&args.id, &dir)?;
     }
-    println!("{}", snapshot?.snapshot);
+    writeln!(out, "{}", snapshot?.snapshot).map_err(output)?;
     Ok(0)
 }

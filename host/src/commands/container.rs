@@ -7,11 +7,11 @@ use lxcri_plugin_api::{ErrorKind, types::Status};
 use serde_json::json;
 
 use crate::{
-    app::App,
     backend::BackendHandle,
     error::Result,
     routing,
-    state::{ContainerRecord, Locked, Store, lock},
+    services::Services,
+    state::{ContainerRecord, Locked, lock},
 };
 
 /// An existing container, locked, with its backend open.
@@ -25,11 +25,11 @@ impl<'a> Opened<'a> {
     /// Locks container `id` and opens the backend recorded for it. A container
     /// unknown here but named with `--backend` is looked up in that backend (a lost
     /// local state is rebuilt from what the backend still has).
-    pub fn open(app: &'a App, id: &str) -> Result<Self> {
-        let store = Store::new(app.root());
+    pub fn open(svc: &'a Services, id: &str) -> Result<Self> {
+        let store = svc.store();
         let locked = match store.lock(id) {
-            Err(e) if e.kind == ErrorKind::NotFound && app.global.backend.is_some() => {
-                return Self::adopt(app, id, app.global.backend.as_deref().unwrap_or_default());
+            Err(e) if e.kind == ErrorKind::NotFound && svc.backend_flag.is_some() => {
+                return Self::adopt(svc, id, svc.backend_flag().unwrap_or_default());
             }
             other => other?,
         };
@@ -37,8 +37,8 @@ impl<'a> Opened<'a> {
             lock::not_found(id)
                 .hint("a create was interrupted; `delete --force` removes what is left")
         })?;
-        routing::for_existing(id, &record.backend, app.global.backend.as_deref())?;
-        let backend = BackendHandle::open(app, &record.backend)?;
+        routing::for_existing(id, &record.backend, svc.backend_flag())?;
+        let backend = BackendHandle::open(svc, &record.backend)?;
         Ok(Self {
             locked,
             record,
@@ -46,8 +46,8 @@ impl<'a> Opened<'a> {
         })
     }
 
-    fn adopt(app: &'a App, id: &str, backend_name: &str) -> Result<Self> {
-        let backend = BackendHandle::open(app, backend_name)?;
+    fn adopt(svc: &'a Services, id: &str, backend_name: &str) -> Result<Self> {
+        let backend = BackendHandle::open(svc, backend_name)?;
         use lxcri_plugin_api::ops::{Find, IdRequest};
         let found = match backend.call_op::<Find>(&IdRequest { id: id.to_string() }) {
             Err(e) if e.kind == ErrorKind::Unsupported => return Err(lock::not_found(id)),
@@ -57,7 +57,7 @@ impl<'a> Opened<'a> {
             return Err(lock::not_found(id));
         };
         tracing::info!("container '{id}' found again in backend {backend_name}");
-        let locked = Store::new(app.root()).reserve(id)?;
+        let locked = svc.store().reserve(id)?;
         let record = ContainerRecord {
             id: id.to_string(),
             backend: backend_name.to_string(),
@@ -127,7 +127,7 @@ impl<'a> Opened<'a> {
 /// Runtime-spec state JSON of a record.
 pub fn oci_state(record: &ContainerRecord) -> serde_json::Value {
     let mut state = json!({
-        "ociVersion": if record.oci_version.is_empty() { crate::app::OCI_SPEC_VERSION } else { &record.oci_version },
+        "ociVersion": if record.oci_version.is_empty() { crate::version::OCI_SPEC_VERSION } else { &record.oci_version },
         "id": record.id,
         "status": record.status.as_str(),
         "pid": record.pid.unwrap_or(0),

@@ -1,71 +1,51 @@
 //! `create`: reserve the id, route to a backend, let it create the container with its
 //! init held, record the state. Any failure removes everything it made.
 
-use std::path::PathBuf;
+use crate::args::create::CreateArgs;
 
 use lxcri_plugin_api::types::{CreateRequest, Status};
 
 use super::container::{current_owner, write_pid_file};
 use crate::{
-    app::App,
     backend::BackendHandle,
     bundle::Bundle,
     error::Result,
     rootfs_storage, routing,
-    state::{ContainerRecord, Store, id},
+    services::Services,
+    state::{ContainerRecord, id},
 };
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct CreateArgs {
-    /// Bundle directory (holds config.json).
-    #[arg(long, short = 'b', default_value = ".", value_name = "DIR")]
-    pub bundle: PathBuf,
-    /// Write the container's init pid here.
-    #[arg(long, value_name = "FILE")]
-    pub pid_file: Option<PathBuf>,
-    /// Unix socket to receive the console pty master.
-    #[arg(long, value_name = "SOCKET")]
-    pub console_socket: Option<PathBuf>,
-    /// Do not use pivot_root (passed to the backend).
-    #[arg(long)]
-    pub no_pivot: bool,
-    /// Do not create a new session keyring (passed to the backend).
-    #[arg(long)]
-    pub no_new_keyring: bool,
-    /// Pass this many extra file descriptors (3 and up) to the container.
-    #[arg(long, default_value_t = 0)]
-    pub preserve_fds: u32,
-    /// Container id.
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &CreateArgs) -> Result<i32> {
-    create(app, args).map(|_| 0)
+pub fn run(svc: &Services, args: &CreateArgs) -> Result<i32> {
+    create(svc, args).map(|_| 0)
 }
 
 /// Creates the container and returns its record (used by `run` too).
-pub fn create(app: &App, args: &CreateArgs) -> Result<ContainerRecord> {
-    create_on(app, args, None)
+pub fn create(svc: &Services, args: &CreateArgs) -> Result<ContainerRecord> {
+    create_on(svc, args, None)
 }
 
 /// Creates the container on `backend` when given (a restore keeps the container's
 /// backend), else on the routed one.
-pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<ContainerRecord> {
+pub fn create_on(
+    svc: &Services,
+    args: &CreateArgs,
+    backend: Option<&str>,
+) -> Result<ContainerRecord> {
     id::validate(&args.id)?;
     let bundle = Bundle::load(&args.bundle)?;
     let (backend_name, why) = match backend {
         Some(name) => (name, "kept from the restored container"),
         None => routing::for_new(
             &args.id,
-            app.global.backend.as_deref(),
+            svc.backend_flag(),
             &bundle.annotations,
-            &app.config,
+            &svc.config,
         ),
     };
     tracing::debug!(id = %args.id, backend = backend_name, why, "routing");
-    let backend = BackendHandle::open(app, backend_name)?;
+    let backend = BackendHandle::open(svc, backend_name)?;
 
-    let locked = Store::new(app.root()).reserve(&args.id)?;
+    let locked = svc.store().reserve(&args.id)?;
     let mut record = ContainerRecord {
         id: args.id.clone(),
         backend: backend_name.to_string(),
@@ -84,7 +64,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         locked.write(&record)?;
         crate::crash_point::here("create:reserved");
         let dir = locked.plugin_dir(backend_name)?;
-        provisioned = rootfs_storage::provision(app, &args.id, &bundle, &locked.dir)?;
+        provisioned = rootfs_storage::provision(svc, &args.id, &bundle, &locked.dir)?;
         let (bundle_dir, config) = match &provisioned {
             Some(p) => {
                 record.rootfs = Some(p.rootfs.clone());
@@ -123,7 +103,7 @@ pub fn create_on(app: &App, args: &CreateArgs, backend: Option<&str>) -> Result<
         {
             // The container's process is remote: a local stand-in is its pid.
             let pid = super::stand_in::spawn(
-                app,
+                svc,
                 backend_name,
                 &args.id,
                 args.console_socket.as_deref(),

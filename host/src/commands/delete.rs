@@ -3,40 +3,33 @@
 //! each backend that may hold resources for the id removes them, looking them up by id
 //! itself; and a backend's resources for an id that has no dir here at all.
 
+use crate::args::delete::DeleteArgs;
 use lxcri_plugin_api::{ErrorKind, types::Status};
 
 use crate::{
-    app::App,
     backend::BackendHandle,
     error::{HostError, Result},
     routing,
+    services::Services,
     state::{
         Locked, Store,
         inspect::{Entry, inspect},
     },
 };
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct DeleteArgs {
-    /// Kill the container first if it is running, and remove leftovers of a failed create.
-    #[arg(long, short = 'f')]
-    pub force: bool,
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
-    let store = Store::new(app.root());
+pub fn run(svc: &Services, args: &DeleteArgs) -> Result<i32> {
+    let store = svc.store();
     crate::state::id::validate(&args.id)?;
     if !store.dir(&args.id).exists() {
-        if app.global.backend.is_some() {
+        if svc.backend_flag.is_some() {
             // A container whose local state was lost: find it again in the named backend.
-            match super::container::Opened::open(app, &args.id) {
+            match super::container::Opened::open(svc, &args.id) {
                 Ok(found) => drop(found),
                 Err(e) if args.force && e.kind == ErrorKind::NotFound => return Ok(0),
                 Err(e) => return Err(e),
             }
         } else if args.force {
-            return remove_unrecorded(app, &store, &args.id);
+            return remove_unrecorded(svc, &store, &args.id);
         }
     }
     let locked = match store.lock_or_repair(&args.id) {
@@ -55,7 +48,7 @@ pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
         }
         Entry::Damaged { backends, reason } => {
             tracing::info!("removing damaged container '{}': {reason}", args.id);
-            return remove_damaged(app, locked, &args.id, &backends);
+            return remove_damaged(svc, locked, &args.id, &backends);
         }
     };
     if record.status == Status::Creating && !args.force {
@@ -65,8 +58,8 @@ pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
         ))
         .hint("remove it with `delete --force`"));
     }
-    routing::for_existing(&args.id, &record.backend, app.global.backend.as_deref())?;
-    let backend = match BackendHandle::open(app, &record.backend) {
+    routing::for_existing(&args.id, &record.backend, svc.backend_flag())?;
+    let backend = match BackendHandle::open(svc, &record.backend) {
         Ok(b) => b,
         Err(e) if args.force => {
             tracing::warn!(
@@ -98,12 +91,12 @@ pub fn run(app: &App, args: &DeleteArgs) -> Result<i32> {
 
 /// Asks each backend that may hold resources for `id` to remove them, then removes the
 /// dir. A backend that is not installed is named in a warning.
-fn remove_damaged(app: &App, locked: Locked, id: &str, backends: &[String]) -> Result<i32> {
+fn remove_damaged(svc: &Services, locked: Locked, id: &str, backends: &[String]) -> Result<i32> {
     for name in backends {
-        let backend = match BackendHandle::open(app, name) {
+        let backend = match BackendHandle::open(svc, name) {
             Ok(b) => b,
             Err(e) => {
-                if app.registry.backend_plugin(name).is_ok() {
+                if svc.registry.backend_plugin(name).is_ok() {
                     return Err(e);
                 }
                 tracing::debug!("{name} in the dir of {id} is not a backend: {e}");
@@ -124,10 +117,10 @@ fn remove_damaged(app: &App, locked: Locked, id: &str, backends: &[String]) -> R
 /// `delete --force` of an id without a dir here: the routed backend removes what it
 /// still holds for it (a dir removed by hand, a record lost). Nothing there is success,
 /// as in runc.
-fn remove_unrecorded(app: &App, store: &Store, id: &str) -> Result<i32> {
+fn remove_unrecorded(svc: &Services, store: &Store, id: &str) -> Result<i32> {
     let annotations = Default::default();
-    let (name, _) = routing::for_new(id, None, &annotations, &app.config);
-    let Ok(backend) = BackendHandle::open(app, name) else {
+    let (name, _) = routing::for_new(id, None, &annotations, &svc.config);
+    let Ok(backend) = BackendHandle::open(svc, name) else {
         return Ok(0);
     };
     let locked = match store.reserve(id) {

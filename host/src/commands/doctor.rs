@@ -4,6 +4,10 @@
 //! reachable and authenticated, a pool present). Each failure says what to fix; the
 //! exit code is 1 when anything fails.
 
+use std::io::Write;
+
+use super::output;
+use crate::args::doctor::DoctorArgs;
 use lxcri_plugin_api::{
     ErrorKind,
     doctor::{Check, DOCTOR_OP},
@@ -11,18 +15,11 @@ use lxcri_plugin_api::{
 };
 use serde_json::{Value, json};
 
-use super::plugins::Format;
+use crate::args::Format;
 use crate::{
-    app::App, backend::BackendHandle, error::HostError, error::Result,
-    integration::IntegrationHandle,
+    backend::BackendHandle, error::HostError, error::Result, integration::IntegrationHandle,
+    services::Services,
 };
-
-#[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value = "table")]
-    pub format: Format,
-}
 
 /// The checks of one subject (the host or a plugin).
 struct Section {
@@ -40,12 +37,12 @@ fn from_error(name: &str, e: &HostError) -> Check {
     )
 }
 
-fn host_checks(app: &App) -> Vec<Check> {
-    let mut checks = vec![match &app.config.source {
+fn host_checks(svc: &Services) -> Vec<Check> {
+    let mut checks = vec![match &svc.config.source {
         Some(path) => Check::pass("config file", path.display().to_string()),
         None => Check::pass("config file", "none (built-in defaults)"),
     }];
-    let root = app.root();
+    let root = svc.root.clone();
     let probe = std::fs::create_dir_all(&root).and_then(|()| tempfile::tempfile_in(&root));
     checks.push(match probe {
         Ok(_) => Check::pass("state root writable", root.display().to_string()),
@@ -55,14 +52,14 @@ fn host_checks(app: &App) -> Vec<Check> {
             "run as root or pass a writable --root",
         ),
     });
-    if app.registry.names(KIND_BACKEND).is_empty() {
+    if svc.registry.names(KIND_BACKEND).is_empty() {
         checks.push(Check::fail(
             "backends",
             "no backend plugin is loaded",
             "install a backend plugin package or pass --plugin-dir",
         ));
     }
-    for rejected in &app.registry.rejected {
+    for rejected in &svc.registry.rejected {
         checks.push(Check::fail(
             format!("plugin file {}", rejected.path.display()),
             rejected.reason.clone(),
@@ -92,20 +89,20 @@ fn plugin_checks(reply: Result<Value>) -> Vec<Check> {
     }
 }
 
-pub fn run(app: &App, args: &DoctorArgs) -> Result<i32> {
+pub fn run(svc: &Services, args: &DoctorArgs, out: &mut dyn Write) -> Result<i32> {
     let mut sections = vec![Section {
         subject: "host".into(),
-        checks: host_checks(app),
+        checks: host_checks(svc),
     }];
-    for plugin in &app.registry.plugins {
+    for plugin in &svc.registry.plugins {
         let name = plugin.name();
         let checks = if plugin.info.kind == KIND_BACKEND {
-            match BackendHandle::open(app, name) {
+            match BackendHandle::open(svc, name) {
                 Ok(b) => plugin_checks(b.call(DOCTOR_OP, &json!({}))),
                 Err(e) => vec![from_error("initialisation", &e)],
             }
         } else {
-            match IntegrationHandle::open(app, name) {
+            match IntegrationHandle::open(svc, name) {
                 Ok(i) => plugin_checks(i.call(DOCTOR_OP, &json!({}))),
                 Err(e) => vec![from_error("initialisation", &e)],
             }
@@ -126,30 +123,35 @@ pub fn run(app: &App, args: &DoctorArgs) -> Result<i32> {
                 .iter()
                 .map(|s| json!({"subject": s.subject, "checks": s.checks}))
                 .collect();
-            println!(
+            writeln!(
+                out,
                 "{}",
                 serde_json::to_string_pretty(&json!({"ok": failed == 0, "sections": all}))
                     .unwrap_or_default()
-            );
+            )
+            .map_err(output)?;
         }
         Format::Table => {
             for s in &sections {
                 for c in &s.checks {
                     let mark = if c.ok { "ok  " } else { "FAIL" };
-                    println!("{mark} {:<12} {}: {}", s.subject, c.name, c.detail);
+                    writeln!(out, "{mark} {:<12} {}: {}", s.subject, c.name, c.detail)
+                        .map_err(output)?;
                     if let Some(fix) = c.fix.as_deref().filter(|_| !c.ok) {
-                        println!("     {:<12} fix: {fix}", "");
+                        writeln!(out, "     {:<12} fix: {fix}", "").map_err(output)?;
                     }
                 }
             }
-            println!(
+            writeln!(
+                out,
                 "{}",
                 if failed == 0 {
                     "all checks passed".to_string()
                 } else {
                     format!("{failed} check(s) failed")
                 }
-            );
+            )
+            .map_err(output)?;
         }
     }
     Ok(if failed == 0 { 0 } else { 1 })

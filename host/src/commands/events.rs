@@ -2,26 +2,19 @@
 //! shape (`{"type":"stats","id":…,"data":{…}}`). A figure the backend has no source for
 //! is absent from `data`; a backend without statistics at all gives an empty `data`.
 
+use std::io::Write;
+
+use super::output;
+use crate::args::events::EventsArgs;
 use lxcri_plugin_api::types::Status;
 use serde_json::json;
 
 use super::container::Opened;
-use crate::{app::App, error::Result};
+use crate::{error::Result, services::Services};
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct EventsArgs {
-    /// Print one stats sample and exit.
-    #[arg(long)]
-    pub stats: bool,
-    /// Seconds between samples.
-    #[arg(long, default_value_t = 5)]
-    pub interval: u64,
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &EventsArgs) -> Result<i32> {
+pub fn run(svc: &Services, args: &EventsArgs, out: &mut dyn Write) -> Result<i32> {
     loop {
-        let mut c = Opened::open(app, &args.id)?;
+        let mut c = Opened::open(svc, &args.id)?;
         let data = if c
             .backend
             .info
@@ -31,7 +24,12 @@ pub fn run(app: &App, args: &EventsArgs) -> Result<i32> {
         } else {
             json!({})
         };
-        println!("{}", json!({"type": "stats", "id": args.id, "data": data}));
+        writeln!(
+            out,
+            "{}",
+            json!({"type": "stats", "id": args.id, "data": data})
+        )
+        .map_err(output)?;
         c.refresh()?;
         if args.stats || c.record.status == Status::Stopped {
             return Ok(0);

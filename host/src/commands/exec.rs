@@ -1,51 +1,19 @@
 //! `exec`: run a new process in a running container, from `--process FILE` or from the
 //! command line (defaults from the bundle's `process`).
 
-use std::path::PathBuf;
+use std::io::Write;
+
+use super::output;
+use crate::args::exec::ExecArgs;
 
 use lxcri_plugin_api::types::ExecRequest;
 use serde_json::{Value, json};
 
 use super::container::{Opened, write_pid_file};
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct ExecArgs {
-    /// OCI process JSON file (replaces the command line).
-    #[arg(long, short = 'p', value_name = "FILE")]
-    pub process: Option<PathBuf>,
-    /// Return once the process started.
-    #[arg(long, short = 'd')]
-    pub detach: bool,
-    /// Write the process pid here.
-    #[arg(long, value_name = "FILE")]
-    pub pid_file: Option<PathBuf>,
-    /// Unix socket to receive the console pty master.
-    #[arg(long, value_name = "SOCKET")]
-    pub console_socket: Option<PathBuf>,
-    /// Allocate a pseudo-terminal.
-    #[arg(long, short = 't')]
-    pub tty: bool,
-    /// Working directory inside the container.
-    #[arg(long, value_name = "DIR")]
-    pub cwd: Option<String>,
-    /// Extra environment variable (repeatable).
-    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
-    pub env: Vec<String>,
-    /// User as UID[:GID].
-    #[arg(long, short = 'u', value_name = "UID[:GID]")]
-    pub user: Option<String>,
-    /// Extra file descriptors to pass.
-    #[arg(long, default_value_t = 0)]
-    pub preserve_fds: u32,
-    pub id: String,
-    /// Command and arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub command: Vec<String>,
-}
 
 fn base_process(bundle: &std::path::Path) -> Value {
     std::fs::read(bundle.join("config.json"))
@@ -99,8 +67,8 @@ fn process_from_args(args: &ExecArgs, bundle: &std::path::Path) -> Result<Value>
     Ok(process)
 }
 
-pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
-    let c = Opened::open(app, &args.id)?;
+pub fn run(svc: &Services, args: &ExecArgs, out: &mut dyn Write) -> Result<i32> {
+    let c = Opened::open(svc, &args.id)?;
     let request = ExecRequest {
         process: process_from_args(args, &c.record.bundle)?,
         detach: args.detach,
@@ -129,7 +97,7 @@ pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
             .keep()
             .map_err(|e| HostError::io("cannot keep the exec's process", e.error))?;
         let pid = super::stand_in::spawn(
-            app,
+            svc,
             &backend.name,
             &args.id,
             args.console_socket.as_deref(),
@@ -152,8 +120,8 @@ pub fn run(app: &App, args: &ExecArgs) -> Result<i32> {
     if let (Some(path), Some(pid)) = (&args.pid_file, result.pid) {
         write_pid_file(path, pid)?;
     }
-    if let Some(out) = &result.stdout {
-        print!("{out}");
+    if let Some(text) = &result.stdout {
+        write!(out, "{text}").map_err(output)?;
     }
     if let Some(err) = &result.stderr {
         eprint!("{err}");

@@ -3,20 +3,24 @@
 //! backend declares (`lxcri_plugin_api::features`), so every backend has one, even
 //! where its own tool has no `features` command.
 
+use std::io::Write;
+
+use super::output;
 use lxcri_plugin_api::{capability, features::merge};
 use serde_json::json;
 
 use crate::{
-    app::{App, HOST_VERSION, OCI_SPEC_VERSION},
     backend::BackendHandle,
     error::Result,
     routing,
+    services::Services,
+    version::{HOST_VERSION, OCI_SPEC_VERSION},
 };
 
-pub fn run(app: &App) -> Result<i32> {
+pub fn run(svc: &Services, out: &mut dyn Write) -> Result<i32> {
     let empty = Default::default();
-    let (name, _) = routing::for_new("", app.global.backend.as_deref(), &empty, &app.config);
-    let backend = BackendHandle::open(app, name)?;
+    let (name, _) = routing::for_new("", svc.backend_flag(), &empty, &svc.config);
+    let backend = BackendHandle::open(svc, name)?;
     let mut doc = json!({"ociVersionMin": "1.0.0", "ociVersionMax": OCI_SPEC_VERSION});
     if backend.info.has_capability(capability::FEATURES) {
         merge(&mut doc, backend.features()?);
@@ -28,6 +32,11 @@ pub fn run(app: &App) -> Result<i32> {
             "io.proxmox-lxcri.version": HOST_VERSION,
         }}),
     );
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+    .map_err(output)?;
     Ok(0)
 }

@@ -2,38 +2,21 @@
 //! and shell completions (clap_complete) from the command line as it stands, so the
 //! commands of the plugins loaded now are included. Packages run this at build time.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
 
-use clap_complete::Shell;
+use super::output;
+use crate::args::generate::Generate;
+use std::path::Path;
 
-use crate::{
-    app::App,
-    cli::full_command,
-    error::{HostError, Result},
-};
-
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum Generate {
-    /// Write proxmox-lxcri.1 and one page per command (proxmox-lxcri-create.1, …) to DIR.
-    Man {
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
-    /// Write the completion script for SHELL to DIR (default: stdout).
-    Completions {
-        #[arg(value_enum)]
-        shell: Shell,
-        #[arg(value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
-}
+use crate::error::{HostError, Result};
 
 fn io(what: &Path, e: std::io::Error) -> HostError {
     HostError::io(format!("cannot write {}", what.display()), e)
 }
 
-pub fn run(app: &App, what: &Generate) -> Result<i32> {
-    let (mut command, _) = full_command(&app.registry);
+/// Writes what `what` asks for, of `command`: the whole command line as the entry point
+/// built it, with the commands of the loaded plugins.
+pub fn run(mut command: clap::Command, what: &Generate, out: &mut dyn Write) -> Result<i32> {
     command.build();
     match what {
         Generate::Man { dir } => {
@@ -45,14 +28,9 @@ pub fn run(app: &App, what: &Generate) -> Result<i32> {
                 std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
                 let path = clap_complete::generate_to(*shell, &mut command, "proxmox-lxcri", dir)
                     .map_err(|e| io(dir, e))?;
-                println!("{}", path.display());
+                writeln!(out, "{}", path.display()).map_err(output)?;
             }
-            None => clap_complete::generate(
-                *shell,
-                &mut command,
-                "proxmox-lxcri",
-                &mut std::io::stdout(),
-            ),
+            None => clap_complete::generate(*shell, &mut command, "proxmox-lxcri", out),
         },
     }
     Ok(0)

@@ -3,34 +3,24 @@
 //! that is gone, a record whose backend no longer has it) is listed with status
 //! `unknown` and the reason; `delete --force` removes it.
 
+use std::io::Write;
+
+use super::output;
+use crate::args::Format;
+use crate::args::list::ListArgs;
 use lxcri_plugin_api::{ErrorKind, types::Status};
 use serde_json::json;
 
 use super::container::oci_state;
 use crate::{
-    app::App,
     backend::BackendHandle,
     error::Result,
+    services::Services,
     state::{
         ContainerRecord, Store,
         inspect::{Entry, inspect},
     },
 };
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
-}
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct ListArgs {
-    #[arg(long, short = 'f', value_enum, default_value = "table")]
-    pub format: ListFormat,
-    /// Print only the ids.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-}
 
 /// One line of the list.
 enum Listed {
@@ -44,7 +34,7 @@ enum Listed {
 
 /// Reads a record without taking the lock (records are replaced atomically), and asks
 /// its backend for the live status without storing it.
-fn live(app: &App, store: &Store, id: &str) -> Listed {
+fn live(svc: &Services, store: &Store, id: &str) -> Listed {
     let unknown = |backend: &str, reason: String| Listed::Unknown {
         id: id.to_string(),
         backend: backend.to_string(),
@@ -59,7 +49,7 @@ fn live(app: &App, store: &Store, id: &str) -> Listed {
     if record.status == Status::Creating {
         return Listed::Live(record);
     }
-    let backend = match BackendHandle::open(app, &record.backend) {
+    let backend = match BackendHandle::open(svc, &record.backend) {
         Ok(b) => b,
         Err(e) => {
             return unknown(
@@ -90,11 +80,11 @@ fn live(app: &App, store: &Store, id: &str) -> Listed {
 
 /// What local backends hold for ids that have no dir here (a dir removed by hand). Remote
 /// backends (with a stand-in) are left out: their guests are shared by every host.
-fn unrecorded(app: &App, known: &[String]) -> Vec<Listed> {
+fn unrecorded(svc: &Services, known: &[String]) -> Vec<Listed> {
     use lxcri_plugin_api::{capability, info::KIND_BACKEND};
     let mut out = Vec::new();
-    for name in app.registry.names(KIND_BACKEND) {
-        let Ok(backend) = BackendHandle::open(app, name) else {
+    for name in svc.registry.names(KIND_BACKEND) {
+        let Ok(backend) = BackendHandle::open(svc, name) else {
             continue;
         };
         if !backend.info.has_capability(capability::LIST)
@@ -115,21 +105,23 @@ fn unrecorded(app: &App, known: &[String]) -> Vec<Listed> {
     out
 }
 
-pub fn run(app: &App, args: &ListArgs) -> Result<i32> {
-    let store = Store::new(app.root());
+pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> {
+    let store = svc.store();
     let ids = store.ids()?;
-    let mut listed: Vec<Listed> = ids.iter().map(|id| live(app, &store, id)).collect();
-    listed.extend(unrecorded(app, &ids));
+    let mut listed: Vec<Listed> = ids.iter().map(|id| live(svc, &store, id)).collect();
+    listed.extend(unrecorded(svc, &ids));
     let id_of = |l: &Listed| match l {
         Listed::Live(r) => r.id.clone(),
         Listed::Unknown { id, .. } => id.clone(),
     };
     if args.quiet {
-        listed.iter().for_each(|l| println!("{}", id_of(l)));
+        for l in &listed {
+            writeln!(out, "{}", id_of(l)).map_err(output)?;
+        }
         return Ok(0);
     }
     match args.format {
-        ListFormat::Json => {
+        Format::Json => {
             let all: Vec<_> = listed
                 .iter()
                 .map(|l| match l {
@@ -142,16 +134,19 @@ pub fn run(app: &App, args: &ListArgs) -> Result<i32> {
                                 "reason": reason}),
                 })
                 .collect();
-            println!("{}", serde_json::to_string(&all).unwrap_or_default());
+            writeln!(out, "{}", serde_json::to_string(&all).unwrap_or_default()).map_err(output)?;
         }
-        ListFormat::Table => {
-            println!(
+        Format::Table => {
+            writeln!(
+                out,
                 "{:<24} {:<8} {:<10} {:<12} {:<32} BUNDLE",
                 "ID", "PID", "STATUS", "BACKEND", "CREATED"
-            );
+            )
+            .map_err(output)?;
             for l in &listed {
                 match l {
-                    Listed::Live(r) => println!(
+                    Listed::Live(r) => writeln!(
+                        out,
                         "{:<24} {:<8} {:<10} {:<12} {:<32} {}",
                         r.id,
                         r.pid.unwrap_or(0),
@@ -159,15 +154,18 @@ pub fn run(app: &App, args: &ListArgs) -> Result<i32> {
                         r.backend,
                         r.created,
                         r.bundle.display()
-                    ),
+                    )
+                    .map_err(output)?,
                     Listed::Unknown {
                         id,
                         backend,
                         reason,
-                    } => println!(
+                    } => writeln!(
+                        out,
                         "{:<24} {:<8} {:<10} {:<12} {:<32} ({reason}; `delete --force` removes it)",
                         id, 0, "unknown", backend, "-"
-                    ),
+                    )
+                    .map_err(output)?,
                 }
             }
         }

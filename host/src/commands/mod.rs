@@ -1,4 +1,6 @@
-//! One module per command.
+//! One module per command. Each takes its own arguments (`crate::args`), the services
+//! it needs and, when it prints, where to write; none knows how the command line was
+//! parsed.
 
 pub mod checkpoint;
 pub mod container;
@@ -25,32 +27,9 @@ pub mod state;
 pub mod update;
 pub mod version;
 
-use crate::{app::App, cli::Command, error::Result};
+use crate::error::HostError;
 
-/// Runs a built-in command; returns the exit code.
-pub fn dispatch(app: &App, command: Command) -> Result<i32> {
-    match command {
-        Command::Create(args) => create::run(app, &args),
-        Command::Start(args) => start::run(app, &args),
-        Command::State(args) => state::run(app, &args),
-        Command::Kill(args) => kill::run(app, &args),
-        Command::Delete(args) => delete::run(app, &args),
-        Command::Run(args) => run::run(app, &args),
-        Command::List(args) => list::run(app, &args),
-        Command::Exec(args) => exec::run(app, &args),
-        Command::Ps(args) => ps::run(app, &args),
-        Command::Pause(args) => pause::run(app, &args),
-        Command::Resume(args) => resume::run(app, &args),
-        Command::Update(args) => update::run(app, &args),
-        Command::Events(args) => events::run(app, &args),
-        Command::Spec(args) => spec::run(&args),
-        Command::Features => features::run(app),
-        Command::Checkpoint(args) => checkpoint::run(app, &args),
-        Command::Restore(args) => restore::run(app, &args),
-        Command::Plugins(args) => plugins::run(app, &args),
-        Command::Doctor(args) => doctor::run(app, &args),
-        Command::Generate(what) => generate::run(app, &what),
-        Command::Version => version::run(),
-        Command::StandIn(args) => stand_in::run(app, &args),
-    }
+/// The error of a command whose output could not be written.
+fn output(e: std::io::Error) -> HostError {
+    HostError::io("cannot write output", e)
 }

@@ -1,25 +1,16 @@
 //! `proxmox-lxcri plugins [--format table|json]`: loaded plugins and rejected files.
 
+use std::io::Write;
+
+use super::output;
+use crate::args::Format;
+use crate::args::plugins::PluginsArgs;
 use serde_json::json;
 
-use crate::{app::App, error::Result};
+use crate::{error::Result, services::Services};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, Default)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct PluginsArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value = "table")]
-    pub format: Format,
-}
-
-pub fn run(app: &App, args: &PluginsArgs) -> Result<i32> {
-    let reg = &app.registry;
+pub fn run(svc: &Services, args: &PluginsArgs, out: &mut dyn Write) -> Result<i32> {
+    let reg = &svc.registry;
     match args.format {
         Format::Json => {
             let plugins: Vec<_> = reg
@@ -46,7 +37,7 @@ pub fn run(app: &App, args: &PluginsArgs) -> Result<i32> {
                 .iter()
                 .map(|r| {
                     let mut v = json!({"path": r.path, "reason": r.reason});
-                    if app.global.debug
+                    if svc.debug
                         && let Some(detail) = &r.detail
                     {
                         v["detail"] = detail.as_str().into();
@@ -54,22 +45,30 @@ pub fn run(app: &App, args: &PluginsArgs) -> Result<i32> {
                     v
                 })
                 .collect();
-            let out = json!({
+            let doc = json!({
                 "search_path": reg.search_path,
                 "plugins": plugins,
                 "rejected": rejected,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+            .map_err(output)?;
         }
         Format::Table => {
-            println!(
+            writeln!(
+                out,
                 "{:<14} {:<12} {:<9} {:<6} {:<40} {:<20} PATH",
                 "NAME", "KIND", "VERSION", "API", "CAPABILITIES", "COMMANDS"
-            );
+            )
+            .map_err(output)?;
             for p in &reg.plugins {
                 let caps: Vec<&str> = p.info.capabilities.iter().map(|c| c.as_str()).collect();
                 let cmds: Vec<&str> = p.info.commands.iter().map(|c| c.name.as_str()).collect();
-                println!(
+                writeln!(
+                    out,
                     "{:<14} {:<12} {:<9} {:<6} {:<40} {:<20} {}",
                     p.info.name.as_str(),
                     p.info.kind_name(),
@@ -78,16 +77,17 @@ pub fn run(app: &App, args: &PluginsArgs) -> Result<i32> {
                     dash_if_empty(caps.join(",")),
                     dash_if_empty(cmds.join(",")),
                     p.path.display()
-                );
+                )
+                .map_err(output)?;
             }
             if !reg.rejected.is_empty() {
-                println!("\nrejected files:");
+                writeln!(out, "\nrejected files:").map_err(output)?;
                 for r in &reg.rejected {
-                    println!("  {}: {}", r.path.display(), r.reason);
-                    if app.global.debug
+                    writeln!(out, "  {}: {}", r.path.display(), r.reason).map_err(output)?;
+                    if svc.debug
                         && let Some(detail) = &r.detail
                     {
-                        println!("    {}", detail.replace('\n', "\n    "));
+                        writeln!(out, "    {}", detail.replace('\n', "\n    ")).map_err(output)?;
                     }
                 }
             }

@@ -2,41 +2,28 @@
 //! the container's rootfs dataset back to the checkpoint snapshot (the container must
 //! be stopped) and run the container again from its bundle.
 
-use std::path::PathBuf;
+use std::io::Write;
+
+use super::output;
+use crate::args::restore::RestoreArgs;
 
 use lxcri_plugin_api::{capability, types::Status};
 use serde_json::json;
 
 use super::{checkpoint::rootfs_dataset, container::Opened};
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct RestoreArgs {
-    /// A backend's own checkpoint image.
-    #[arg(long, value_name = "DIR")]
-    pub image_path: Option<PathBuf>,
-    /// Checkpoint (snapshot) name.
-    #[arg(long)]
-    pub name: Option<String>,
-    #[arg(long, short = 'b', value_name = "DIR")]
-    pub bundle: Option<PathBuf>,
-    /// Return once the restored container runs (always, for snapshot restores).
-    #[arg(long, short = 'd')]
-    pub detach: bool,
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
-    let mut c = Opened::open(app, &args.id)?;
+pub fn run(svc: &Services, args: &RestoreArgs, out: &mut dyn Write) -> Result<i32> {
+    let mut c = Opened::open(svc, &args.id)?;
     if c.backend.info.has_capability(capability::RESTORE) {
         let request =
             json!({"image_path": args.image_path, "name": args.name, "bundle": args.bundle});
-        let out = c.backend.restore(&args.id, &c.plugin_dir()?, &request)?;
-        if !out.is_null() {
-            println!("{out}");
+        let reply = c.backend.restore(&args.id, &c.plugin_dir()?, &request)?;
+        if !reply.is_null() {
+            writeln!(out, "{reply}").map_err(output)?;
         }
         return Ok(0);
     }
@@ -44,7 +31,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
         .name
         .clone()
         .ok_or_else(|| HostError::invalid("restore needs --name CHECKPOINT"))?;
-    let (storage, dataset) = rootfs_dataset(app, &c, "restore")?;
+    let (storage, dataset) = rootfs_dataset(svc, &c, "restore")?;
     c.refresh()?;
     if c.record.status != Status::Stopped {
         return Err(HostError::conflict(format!(
@@ -61,8 +48,8 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
     drop(c);
     // The old container goes first, so that nothing holds the dataset during the rollback.
     super::delete::run(
-        app,
-        &super::delete::DeleteArgs {
+        svc,
+        &crate::args::delete::DeleteArgs {
             force: true,
             id: args.id.clone(),
         },
@@ -73,7 +60,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
             name: name.clone(),
         },
     )?;
-    let create = super::create::CreateArgs {
+    let create = crate::args::create::CreateArgs {
         bundle,
         pid_file: None,
         console_socket: None,
@@ -86,10 +73,10 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<i32> {
         "restored {dataset}@{name}; running '{}' again with backend {backend}",
         args.id
     );
-    super::create::create_on(app, &create, Some(&backend))?;
+    super::create::create_on(svc, &create, Some(&backend))?;
     super::start::run(
-        app,
-        &super::start::StartArgs {
+        svc,
+        &crate::args::start::StartArgs {
             id: args.id.clone(),
         },
     )

@@ -1,6 +1,7 @@
 //! `run`: create + start; unless `--detach`, wait for the container to exit, remove it
 //! and return its exit status (like runc).
 
+use crate::args::run::RunArgs;
 use lxcri_plugin_api::{ErrorKind, types::Status};
 use nix::{
     errno::Errno,
@@ -8,46 +9,37 @@ use nix::{
     unistd::Pid,
 };
 
-use super::{container::Opened, create::CreateArgs};
+use super::container::Opened;
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// Return after starting instead of waiting for the container to exit.
-    #[arg(long, short = 'd')]
-    pub detach: bool,
-    #[command(flatten)]
-    pub create: CreateArgs,
-}
-
-pub fn run(app: &App, args: &RunArgs) -> Result<i32> {
+pub fn run(svc: &Services, args: &RunArgs) -> Result<i32> {
     // Become the reaper of the container's init, so its exit status reaches us.
     if !args.detach {
         let _ = nix::sys::prctl::set_child_subreaper(true);
     }
-    let record = super::create::create(app, &args.create)?;
+    let record = super::create::create(svc, &args.create)?;
     let id = record.id.clone();
-    let started = super::start::run(app, &super::start::StartArgs { id: id.clone() });
+    let started = super::start::run(svc, &crate::args::start::StartArgs { id: id.clone() });
     if let Err(e) = started {
-        let _ = remove(app, &id);
+        let _ = remove(svc, &id);
         return Err(e);
     }
     if args.detach {
         return Ok(0);
     }
     let code = match record.pid {
-        Some(pid) => wait_for(app, &id, pid)?,
-        None => wait_stopped(app, &id)?,
+        Some(pid) => wait_for(svc, &id, pid)?,
+        None => wait_stopped(svc, &id)?,
     };
-    remove(app, &id)?;
+    remove(svc, &id)?;
     Ok(code)
 }
 
 /// Waits for init `pid` (our descendant thanks to the subreaper flag).
-fn wait_for(app: &App, id: &str, pid: i32) -> Result<i32> {
+fn wait_for(svc: &Services, id: &str, pid: i32) -> Result<i32> {
     loop {
         match waitpid(Pid::from_raw(pid), None) {
             Ok(WaitStatus::Exited(_, code)) => return Ok(code),
@@ -55,7 +47,7 @@ fn wait_for(app: &App, id: &str, pid: i32) -> Result<i32> {
             Ok(_) => continue,
             Err(Errno::EINTR) => continue,
             // Not our descendant (a backend whose init lives elsewhere): poll its state.
-            Err(Errno::ECHILD) => return wait_stopped(app, id),
+            Err(Errno::ECHILD) => return wait_stopped(svc, id),
             Err(e) => return Err(HostError::internal(format!("waiting for pid {pid}: {e}"))),
         }
     }
@@ -63,9 +55,9 @@ fn wait_for(app: &App, id: &str, pid: i32) -> Result<i32> {
 
 /// Polls the backend until the container is stopped; the exit status is unknown to us,
 /// so report what the backend recorded (0 when it records none).
-fn wait_stopped(app: &App, id: &str) -> Result<i32> {
+fn wait_stopped(svc: &Services, id: &str) -> Result<i32> {
     loop {
-        let mut c = Opened::open(app, id)?;
+        let mut c = Opened::open(svc, id)?;
         c.refresh()?;
         if c.record.status == Status::Stopped {
             return Ok(c
@@ -80,12 +72,12 @@ fn wait_stopped(app: &App, id: &str) -> Result<i32> {
     }
 }
 
-fn remove(app: &App, id: &str) -> Result<()> {
-    let args = super::delete::DeleteArgs {
+fn remove(svc: &Services, id: &str) -> Result<()> {
+    let args = crate::args::delete::DeleteArgs {
         force: true,
         id: id.to_string(),
     };
-    match super::delete::run(app, &args) {
+    match super::delete::run(svc, &args) {
         Ok(_) => Ok(()),
         Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),

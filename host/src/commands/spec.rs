@@ -1,21 +1,11 @@
 //! `spec [--bundle DIR] [--rootless]`: write a default `config.json`.
 
-use std::path::PathBuf;
+use crate::args::spec::SpecArgs;
 
 use crate::{
-    app::OCI_SPEC_VERSION,
     error::{HostError, Result},
+    version::OCI_SPEC_VERSION,
 };
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct SpecArgs {
-    /// Directory to write config.json into.
-    #[arg(long, short = 'b', default_value = ".", value_name = "DIR")]
-    pub bundle: PathBuf,
-    /// A spec for a rootless container (user namespace mapping the current user).
-    #[arg(long)]
-    pub rootless: bool,
-}
 
 pub fn run(args: &SpecArgs) -> Result<i32> {
     let path = args.bundle.join("config.json");

@@ -6,42 +6,27 @@
 //! signals) until it ends, and exits with its exit status, as a container's init
 //! would. It reads its settings from the config file, never from its arguments.
 
+use crate::args::stand_in::StandInArgs;
 use std::{
     ffi::OsString,
     io::{BufRead, BufReader},
     os::unix::process::CommandExt,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Command, Stdio},
 };
 
 use lxcri_plugin_api::stand_in::{STAND_IN_OP, StandInReply, StandInRequest};
 
 use crate::{
-    app::App,
     backend::BackendHandle,
     error::{HostError, Result},
-    state::Store,
+    services::Services,
 };
 
 /// The fd the ready pipe is given on in the stand-in.
 const READY_FD: i32 = 3;
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct StandInArgs {
-    /// Write `ready` to this fd once waiting for `start`.
-    #[arg(long, value_name = "FD")]
-    pub ready_fd: i32,
-    /// Unix socket to send the pty master to.
-    #[arg(long, value_name = "SOCKET")]
-    pub console_socket: Option<PathBuf>,
-    /// Stand for this exec'd process (a JSON file, removed once read).
-    #[arg(long, value_name = "FILE")]
-    pub exec: Option<PathBuf>,
-    /// Container id.
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &StandInArgs) -> Result<i32> {
+pub fn run(svc: &Services, args: &StandInArgs) -> Result<i32> {
     // The container's output may go to a reader that is gone: that ends the output,
     // not the stand-in (which lives as long as the container's process).
     // SAFETY: a signal disposition; the plugin's threads start later.
@@ -49,16 +34,16 @@ pub fn run(app: &App, args: &StandInArgs) -> Result<i32> {
         nix::libc::signal(nix::libc::SIGPIPE, nix::libc::SIG_IGN);
     }
     // Read without the container lock: `create` holds it until this process is ready.
-    let state = Store::new(app.root()).dir(&args.id).join("state.json");
+    let state = svc.store().dir(&args.id).join("state.json");
     let recorded = std::fs::read(&state)
         .ok()
         .and_then(|raw| serde_json::from_slice::<crate::state::ContainerRecord>(&raw).ok())
         .map(|r| r.backend);
     let name = recorded
-        .or_else(|| app.global.backend.clone())
+        .or_else(|| svc.backend_flag.clone())
         .ok_or_else(|| HostError::not_found(format!("container {} does not exist", args.id)))?;
-    let backend = BackendHandle::open(app, &name)?;
-    let dir = Store::new(app.root()).dir(&args.id).join(&name);
+    let backend = BackendHandle::open(svc, &name)?;
+    let dir = svc.store().dir(&args.id).join(&name);
     let request = StandInRequest {
         id: args.id.clone(),
         dir: dir.display().to_string(),
@@ -83,7 +68,7 @@ pub fn run(app: &App, args: &StandInArgs) -> Result<i32> {
 /// given) with this process's stdio, in a session of its own, and waits until it is
 /// ready; returns its pid.
 pub fn spawn(
-    app: &App,
+    svc: &Services,
     backend: &str,
     id: &str,
     console_socket: Option<&Path>,
@@ -94,10 +79,10 @@ pub fn spawn(
     let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| HostError::io("cannot make the stand-in's pipe", std::io::Error::from(e)))?;
     let reader = std::fs::File::from(reader);
-    let mut args: Vec<OsString> = app.global.to_args();
-    if app.global.log.is_none() {
+    let mut args: Vec<OsString> = svc.child.args.clone();
+    if !svc.child.has_log_file {
         // Its stderr is the container's: its own messages go to a file.
-        let log = Store::new(app.root()).dir(id).join("stand-in.log");
+        let log = svc.store().dir(id).join("stand-in.log");
         args.extend(["--log".into(), log.into()]);
     }
     args.push(format!("--backend={backend}").into());

@@ -5,21 +5,17 @@
 //! A container that changed behind the record's back (its init was killed) makes the
 //! backend's own start fail, which is reported as it is.
 
+use crate::args::start::StartArgs;
 use lxcri_plugin_api::types::Status;
 
 use super::container::Opened;
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct StartArgs {
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &StartArgs) -> Result<i32> {
-    let mut c = Opened::open(app, &args.id)?;
+pub fn run(svc: &Services, args: &StartArgs) -> Result<i32> {
+    let mut c = Opened::open(svc, &args.id)?;
     if c.record.status != Status::Created {
         c.refresh()?;
     }

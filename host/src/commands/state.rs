@@ -1,17 +1,16 @@
 //! `state`: runtime-spec state JSON.
 
+use std::io::Write;
+
 use super::container::{Opened, oci_state};
-use crate::{app::App, error::Result};
+use super::output;
+use crate::args::state::StateArgs;
+use crate::{error::Result, services::Services};
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct StateArgs {
-    pub id: String,
-}
-
-pub fn run(app: &App, args: &StateArgs) -> Result<i32> {
-    let mut c = Opened::open(app, &args.id)?;
+pub fn run(svc: &Services, args: &StateArgs, out: &mut dyn Write) -> Result<i32> {
+    let mut c = Opened::open(svc, &args.id)?;
     c.refresh()?;
     let text = serde_json::to_string_pretty(&oci_state(&c.record)).unwrap_or_default();
-    println!("{text}");
+    writeln!(out, "{text}").map_err(output)?;
     Ok(0)
 }

@@ -1,44 +1,16 @@
 //! `update`: change a container's resource limits, from `--resources FILE` (OCI
 //! `linux.resources` JSON, `-` for stdin) or from flags.
 
-use std::{io::Read, path::PathBuf};
+use crate::args::update::UpdateArgs;
+use std::io::Read;
 
 use serde_json::{Value, json};
 
 use super::container::Opened;
 use crate::{
-    app::App,
     error::{HostError, Result},
+    services::Services,
 };
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct UpdateArgs {
-    /// OCI LinuxResources JSON file, `-` for stdin.
-    #[arg(long, short = 'r', value_name = "FILE")]
-    pub resources: Option<PathBuf>,
-    /// Memory limit in bytes.
-    #[arg(long)]
-    pub memory: Option<i64>,
-    /// Memory+swap limit in bytes.
-    #[arg(long)]
-    pub memory_swap: Option<i64>,
-    /// CPU shares (relative weight).
-    #[arg(long)]
-    pub cpu_shares: Option<u64>,
-    /// CPU CFS quota in microseconds.
-    #[arg(long)]
-    pub cpu_quota: Option<i64>,
-    /// CPU CFS period in microseconds.
-    #[arg(long)]
-    pub cpu_period: Option<u64>,
-    /// CPUs to use (e.g. 0-1).
-    #[arg(long)]
-    pub cpuset_cpus: Option<String>,
-    /// Maximum number of processes.
-    #[arg(long)]
-    pub pids_limit: Option<i64>,
-    pub id: String,
-}
 
 fn resources(args: &UpdateArgs) -> Result<Value> {
     if let Some(file) = &args.resources {
@@ -101,9 +73,9 @@ fn resources(args: &UpdateArgs) -> Result<Value> {
     Ok(r)
 }
 
-pub fn run(app: &App, args: &UpdateArgs) -> Result<i32> {
+pub fn run(svc: &Services, args: &UpdateArgs) -> Result<i32> {
     let resources = resources(args)?;
-    let c = Opened::open(app, &args.id)?;
+    let c = Opened::open(svc, &args.id)?;
     c.backend.update(&args.id, &c.plugin_dir()?, &resources)?;
     crate::crash_point::here("update:updated");
     Ok(0)

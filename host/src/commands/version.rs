@@ -1,8 +1,11 @@
 //! `proxmox-lxcri version`.
 
-use crate::{app::version_text, error::Result};
+use std::io::Write;
 
-pub fn run() -> Result<i32> {
-    print!("{}", version_text());
+use super::output;
+use crate::{error::Result, version::version_text};
+
+pub fn run(out: &mut dyn Write) -> Result<i32> {
+    write!(out, "{}", version_text()).map_err(output)?;
     Ok(0)
 }

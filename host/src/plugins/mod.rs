@@ -1,6 +1,7 @@
 //! Plugin discovery and loading: search path, pre-flight and trust checks, abi_stable
 //! loading, and the registry of loaded and rejected files.
 
+pub mod context;
 pub mod index;
 pub mod load;
 pub mod preflight;

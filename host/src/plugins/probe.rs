@@ -119,7 +119,7 @@ pub fn run_child(path: &Path, root: &Path, config: &crate::config::Config, log_l
         }
     };
     let info = (module.info())();
-    let ctx = crate::app::plugin_context(root, config, info.name.as_str(), log_level);
+    let ctx = super::context::plugin_context(root, config, info.name.as_str(), log_level);
     match (module.init())(&ctx).into_result() {
         Ok(()) => 0,
         Err(e) => {

@@ -1,0 +1,6 @@
+//! Arguments of `pause` and `resume`.
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PauseArgs {
+    pub id: String,
+}

@@ -1,0 +1,10 @@
+//! Arguments of `plugins`.
+
+use super::Format;
+
+#[derive(Debug, clap::Args)]
+pub struct PluginsArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: Format,
+}

@@ -1,0 +1,6 @@
+//! Arguments of `state`.
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct StateArgs {
+    pub id: String,
+}
