@@ -20,4 +20,6 @@ mod routing;
 mod services;
 mod signal;
 mod state;
+#[cfg(test)]
+mod testing;
 mod version;

@@ -3,6 +3,8 @@
 //! taken between sibling modules (the children of the two ends' closest common
 //! ancestor), so `commands::create → services` counts as `commands → services`; a
 //! module naming its own ancestor or descendant is containment, not a dependency.
+//! Test code (`#[cfg(test)]` items and modules) is left out: tests sit on top of the
+//! layers they exercise.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -48,11 +50,28 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The paths a file names, as segment lists (use trees expanded).
+/// The paths a file names, each with the inline modules it sits in (use trees
+/// expanded), and the child modules it declares as test-only.
 #[derive(Default)]
-struct Names(Vec<Vec<String>>);
+struct Names {
+    inline: Vec<String>,
+    paths: Vec<(Vec<String>, Vec<String>)>,
+    test_only: Vec<String>,
+}
+
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Path>()
+                .is_ok_and(|p| p.is_ident("test"))
+    })
+}
 
 impl Names {
+    fn record(&mut self, path: Vec<String>) {
+        self.paths.push((self.inline.clone(), path));
+    }
+
     fn use_tree(&mut self, prefix: &[String], tree: &syn::UseTree) {
         match tree {
             syn::UseTree::Path(p) => {
@@ -62,7 +81,7 @@ impl Names {
             }
             syn::UseTree::Name(n) => self.push(prefix, &n.ident.to_string()),
             syn::UseTree::Rename(r) => self.push(prefix, &r.ident.to_string()),
-            syn::UseTree::Glob(_) => self.0.push(prefix.to_vec()),
+            syn::UseTree::Glob(_) => self.record(prefix.to_vec()),
             syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.use_tree(prefix, t)),
         }
     }
@@ -72,25 +91,58 @@ impl Names {
         if last != "self" {
             path.push(last.to_string());
         }
-        self.0.push(path);
+        self.record(path);
     }
 }
 
 impl<'ast> Visit<'ast> for Names {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs = match item {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Enum(e) => &e.attrs,
+            syn::Item::Const(c) => &c.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            _ => return syn::visit::visit_item(self, item),
+        };
+        if is_test_only(attrs) {
+            if let syn::Item::Mod(m) = item
+                && m.content.is_none()
+            {
+                self.test_only.push(m.ident.to_string());
+            }
+            return;
+        }
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.inline.push(item.ident.to_string());
+        syn::visit::visit_item_mod(self, item);
+        self.inline.pop();
+    }
+
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         self.use_tree(&[], &item.tree);
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        self.0
-            .push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        self.record(path.segments.iter().map(|s| s.ident.to_string()).collect());
         syn::visit::visit_path(self, path);
     }
 }
 
 /// The module a path from module `from` names, if it is one of the crate's.
-fn resolve(from: &Module, path: &[String], known: &BTreeMap<Module, PathBuf>) -> Option<Module> {
-    let mut base: Module = from.clone();
+fn resolve(
+    from: &Module,
+    inline: &[String],
+    path: &[String],
+    known: &BTreeMap<Module, PathBuf>,
+) -> Option<Module> {
+    let mut base: Module = from.iter().chain(inline).cloned().collect();
     let mut rest = path;
     match rest.first().map(String::as_str) {
         Some("crate") => {
@@ -106,13 +158,17 @@ fn resolve(from: &Module, path: &[String], known: &BTreeMap<Module, PathBuf>) ->
         }
         // A bare path names a child module of this one, or something else.
         Some(first) => {
-            let mut child = from.clone();
+            let mut child = base.clone();
             child.push(first.to_string());
             if !known.contains_key(&child) {
                 return None;
             }
         }
         None => return None,
+    }
+    // What `base` is within the crate's module files: inline modules belong to theirs.
+    while !known.contains_key(&base) {
+        base.pop()?;
     }
     let mut target = base;
     let mut best = target.clone();
@@ -203,16 +259,33 @@ fn the_host_modules_import_each_other_without_cycles() {
     let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
     // Why each edge exists: one example per edge, for the failure message.
     let mut why: BTreeMap<(Module, Module), String> = BTreeMap::new();
+    let mut named: BTreeMap<Module, Names> = BTreeMap::new();
+    let mut test_only: Vec<Module> = Vec::new();
     for (module, file) in &known {
         let text = std::fs::read_to_string(file).unwrap();
         let parsed = syn::parse_file(&text)
             .unwrap_or_else(|e| panic!("{} does not parse: {e}", file.display()));
         let mut names = Names::default();
         names.visit_file(&parsed);
-        for path in &names.0 {
-            let Some(target) = resolve(module, path, &known) else {
+        test_only.extend(names.test_only.iter().map(|child| {
+            let mut path = module.clone();
+            path.push(child.clone());
+            path
+        }));
+        named.insert(module.clone(), names);
+    }
+    for (module, names) in &named {
+        if test_only.iter().any(|t| module.starts_with(t)) {
+            continue;
+        }
+        let file = &known[module];
+        for (inline, path) in &names.paths {
+            let Some(target) = resolve(module, inline, path, &known) else {
                 continue;
             };
+            if test_only.iter().any(|t| target.starts_with(t)) {
+                continue;
+            }
             let common = module
                 .iter()
                 .zip(&target)

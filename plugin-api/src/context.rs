@@ -54,6 +54,17 @@ impl PluginContext {
         })
     }
 
+    /// Whether the plugin runs inside the host's own program rather than from a loaded
+    /// file (`extra_json` key `in_process`, set by hosts that link a plugin directly,
+    /// such as tests). Such a plugin shares the host's `tracing` and panic hook, so it
+    /// installs neither.
+    pub fn in_process(&self) -> bool {
+        serde_json::from_str::<serde_json::Value>(self.extra_json.as_str())
+            .ok()
+            .and_then(|v| v.get("in_process").and_then(|b| b.as_bool()))
+            .unwrap_or(false)
+    }
+
     /// Reports progress to the host.
     pub fn report_progress(&self, task: &str, done: u64, total: u64) {
         (self.progress)(task.into(), done, total);

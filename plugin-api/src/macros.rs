@@ -68,8 +68,10 @@ macro_rules! plugin_module {
 
         extern "C" fn __lxcri_init(ctx: &$crate::PluginContext) -> $crate::PResult<()> {
             $crate::guard(|| {
-                $crate::logging::forward_logs_to_host(ctx);
-                $crate::quiet_panic_hook();
+                if !ctx.in_process() {
+                    $crate::logging::forward_logs_to_host(ctx);
+                    $crate::quiet_panic_hook();
+                }
                 $( let init: fn(&$crate::PluginContext) -> Result<(), $crate::PluginError> = $init; init(ctx)?; )?
                 Ok(())
             })

@@ -94,3 +94,29 @@ pub fn run(svc: &Services, args: &CheckpointArgs, out: &mut dyn Write) -> Result
     writeln!(out, "{}", snapshot?.snapshot).map_err(output)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::checkpoint::CheckpointArgs,
+        testing::{TestHost, storage},
+    };
+
+    #[test]
+    fn snapshots_the_rootfs_through_storage_and_keeps_the_container_running() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let args = CheckpointArgs {
+            image_path: None,
+            leave_running: false,
+            name: Some("cp1".into()),
+            id: "c1".into(),
+        };
+        let mut out = Vec::new();
+        run(&host.svc, &args, &mut out).unwrap();
+        assert_eq!(out, b"mem/rootfs@cp1\n");
+        assert_eq!(storage::snapshots(host.root()), ["mem/rootfs@cp1"]);
+        assert_eq!(host.state("c1")["status"], "running");
+    }
+}

@@ -34,3 +34,23 @@ pub fn run(
         .map_err(super::output)?;
     Ok(output.exit_code)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::run;
+    use crate::testing::{TestHost, storage};
+
+    #[test]
+    fn runs_the_plugins_command_and_prints_its_output() {
+        let host = TestHost::new();
+        let args = [("name".to_string(), json!("world"))].into_iter().collect();
+        let mut out = Vec::new();
+        assert_eq!(
+            run(&host.svc, storage::NAME, "greet", args, &mut out).unwrap(),
+            0
+        );
+        assert_eq!(out, b"hello, world\n");
+    }
+}

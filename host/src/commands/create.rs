@@ -141,3 +141,60 @@ pub fn create_on(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+    use serde_json::json;
+
+    use super::run;
+    use crate::testing::{TestHost, create_args, memory};
+
+    #[test]
+    fn records_a_created_container_and_hands_the_backend_the_bundle() {
+        let host = TestHost::new();
+        let bundle = host.bundle("c1", &["sleep", "1"]);
+        assert_eq!(run(&host.svc, &create_args("c1", &bundle)).unwrap(), 0);
+        let state = host.state("c1");
+        assert_eq!(state["status"], "created");
+        assert_eq!(state["backend"], memory::NAME);
+        let kept = host.kept("c1").unwrap();
+        assert_eq!(kept.bundle, bundle);
+        assert_eq!(kept.args, ["sleep", "1"]);
+    }
+
+    #[test]
+    fn refuses_an_invalid_id_and_an_id_in_use() {
+        let host = TestHost::new();
+        let bundle = host.bundle("b", &["true"]);
+        let bad = run(&host.svc, &create_args("../x", &bundle)).unwrap_err();
+        assert_eq!(bad.kind, ErrorKind::InvalidInput);
+        run(&host.svc, &create_args("c1", &bundle)).unwrap();
+        let twice = run(&host.svc, &create_args("c1", &bundle)).unwrap_err();
+        assert_eq!(twice.kind, ErrorKind::AlreadyExists, "{twice}");
+    }
+
+    #[test]
+    fn a_failed_create_leaves_nothing_behind() {
+        let host = TestHost::new();
+        let bundle = host.bundle("b", &["fail-create"]);
+        let err = run(&host.svc, &create_args("c1", &bundle)).unwrap_err();
+        assert!(err.to_string().contains("asked create to fail"), "{err}");
+        assert!(!host.root().join("c1").exists());
+        assert!(host.kept("c1").is_none());
+    }
+
+    #[test]
+    fn an_annotation_naming_a_missing_backend_fails_cleanly() {
+        let host = TestHost::new();
+        let bundle = host.bundle_with(
+            "b",
+            json!({"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 0}}),
+            json!({"io.proxmox-lxcri.backend": "nowhere"}),
+        );
+        let err = run(&host.svc, &create_args("c1", &bundle)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unavailable, "{err}");
+        assert!(err.to_string().contains("nowhere"), "{err}");
+        assert!(!host.root().join("c1").exists());
+    }
+}

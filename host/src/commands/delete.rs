@@ -141,3 +141,58 @@ fn remove_unrecorded(svc: &Services, store: &Store, id: &str) -> Result<i32> {
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{args::delete::DeleteArgs, testing::TestHost};
+
+    fn delete(host: &TestHost, id: &str, force: bool) -> crate::error::Result<i32> {
+        run(
+            &host.svc,
+            &DeleteArgs {
+                force,
+                id: id.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_running_container_needs_force() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let err = delete(&host, "c1", false).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        assert!(host.kept("c1").is_some());
+        delete(&host, "c1", true).unwrap();
+        assert!(host.kept("c1").is_none());
+        assert!(!host.root().join("c1").exists());
+    }
+
+    #[test]
+    fn a_stopped_container_goes_and_a_forced_delete_of_nothing_succeeds() {
+        let host = TestHost::new();
+        host.running("c1", &["exit", "0"]);
+        delete(&host, "c1", false).unwrap();
+        assert!(!host.root().join("c1").exists());
+        assert_eq!(
+            delete(&host, "c1", false).unwrap_err().kind,
+            ErrorKind::NotFound
+        );
+        assert_eq!(delete(&host, "c1", true).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_damaged_container_needs_force_and_then_goes_with_its_backend_state() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        std::fs::write(host.root().join("c1/state.json"), b"{not json").unwrap();
+        let err = delete(&host, "c1", false).unwrap_err();
+        assert!(err.to_string().contains("damaged"), "{err}");
+        delete(&host, "c1", true).unwrap();
+        assert!(host.kept("c1").is_none());
+        assert!(!host.root().join("c1").exists());
+    }
+}

@@ -156,3 +156,38 @@ pub fn run(svc: &Services, args: &DoctorArgs, out: &mut dyn Write) -> Result<i32
     }
     Ok(if failed == 0 { 0 } else { 1 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::{Format, doctor::DoctorArgs},
+        testing::{TestHost, memory},
+    };
+
+    #[test]
+    fn reports_the_host_and_each_plugin() {
+        let host = TestHost::new();
+        let mut out = Vec::new();
+        let code = run(
+            &host.svc,
+            &DoctorArgs {
+                format: Format::Json,
+            },
+            &mut out,
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let sections = doc["sections"].as_array().unwrap();
+        assert_eq!(sections[0]["subject"], "host");
+        let memory = sections
+            .iter()
+            .find(|s| s["subject"] == memory::NAME)
+            .unwrap();
+        assert_eq!(memory["checks"][0]["ok"], true, "{doc}");
+        assert_eq!(
+            code.unwrap(),
+            if doc["ok"] == true { 0 } else { 1 },
+            "{doc}"
+        );
+    }
+}

@@ -128,3 +128,80 @@ pub fn run(svc: &Services, args: &ExecArgs, out: &mut dyn Write) -> Result<i32> 
     }
     Ok(result.exit_code.unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{args::exec::ExecArgs, testing::TestHost};
+
+    fn exec_args(id: &str, command: &[&str]) -> ExecArgs {
+        ExecArgs {
+            process: None,
+            detach: false,
+            pid_file: None,
+            console_socket: None,
+            tty: false,
+            cwd: Some("/tmp".into()),
+            env: vec!["A=1".into()],
+            user: Some("1000:1000".into()),
+            preserve_fds: 0,
+            id: id.into(),
+            command: command.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn prints_the_output_and_returns_the_status() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let mut out = Vec::new();
+        assert_eq!(
+            run(&host.svc, &exec_args("c1", &["echo", "hi"]), &mut out).unwrap(),
+            0
+        );
+        assert_eq!(out, b"hi\n");
+        let mut out = Vec::new();
+        assert_eq!(
+            run(&host.svc, &exec_args("c1", &["exit", "5"]), &mut out).unwrap(),
+            5
+        );
+    }
+
+    #[test]
+    fn the_process_is_built_from_the_bundle_and_the_options() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        run(&host.svc, &exec_args("c1", &["echo"]), &mut Vec::new()).unwrap();
+        let process = &host.kept("c1").unwrap().execs[0];
+        assert_eq!(process["cwd"], "/tmp");
+        assert_eq!(process["user"]["uid"], 1000);
+        assert!(
+            process["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == "A=1"),
+            "{process}"
+        );
+    }
+
+    #[test]
+    fn a_bad_user_or_no_command_is_refused() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let mut args = exec_args("c1", &["echo"]);
+        args.user = Some("root".into());
+        assert_eq!(
+            run(&host.svc, &args, &mut Vec::new()).unwrap_err().kind,
+            ErrorKind::InvalidInput
+        );
+        let empty = exec_args("c1", &[]);
+        assert_eq!(
+            run(&host.svc, &empty, &mut Vec::new()).unwrap_err().kind,
+            ErrorKind::InvalidInput
+        );
+        assert!(host.kept("c1").unwrap().execs.is_empty());
+    }
+}

@@ -40,3 +40,20 @@ pub fn run(svc: &Services, out: &mut dyn Write) -> Result<i32> {
     .map_err(output)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::testing::{TestHost, memory};
+
+    #[test]
+    fn composes_the_hosts_part_and_the_backends() {
+        let host = TestHost::new();
+        let mut out = Vec::new();
+        run(&host.svc, &mut out).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["ociVersionMax"], crate::version::OCI_SPEC_VERSION);
+        assert_eq!(doc["linux"]["namespaces"][0], "pid");
+        assert_eq!(doc["annotations"]["io.proxmox-lxcri.backend"], memory::NAME);
+    }
+}

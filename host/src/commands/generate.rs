@@ -50,3 +50,43 @@ fn write_pages(command: &clap::Command, name: &str, dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap_complete::Shell;
+
+    use super::run;
+    use crate::{args::generate::Generate, testing::TestHost};
+
+    fn command(host: &TestHost) -> clap::Command {
+        crate::cli::full_command(&host.svc.registry).0
+    }
+
+    #[test]
+    fn man_pages_include_the_commands_plugins_contribute() {
+        let host = TestHost::new();
+        let dir = host.dir.path().join("man");
+        run(
+            command(&host),
+            &Generate::Man { dir: dir.clone() },
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(dir.join("proxmox-lxcri.1").exists());
+        assert!(dir.join("proxmox-lxcri-create.1").exists());
+        assert!(dir.join("proxmox-lxcri-greet.1").exists());
+    }
+
+    #[test]
+    fn completions_go_to_the_output_without_a_dir() {
+        let host = TestHost::new();
+        let mut out = Vec::new();
+        let what = Generate::Completions {
+            shell: Shell::Bash,
+            dir: None,
+        };
+        run(command(&host), &what, &mut out).unwrap();
+        let script = String::from_utf8(out).unwrap();
+        assert!(script.contains("proxmox-lxcri") && script.contains("greet"));
+    }
+}

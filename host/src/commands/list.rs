@@ -172,3 +172,60 @@ pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> 
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::{Format, list::ListArgs},
+        testing::TestHost,
+    };
+
+    fn list(host: &TestHost, format: Format, quiet: bool) -> String {
+        let mut out = Vec::new();
+        run(&host.svc, &ListArgs { format, quiet }, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn lists_each_container_with_its_live_status() {
+        let host = TestHost::new();
+        host.create("a", &["sleep", "1"]);
+        host.running("b", &["sleep", "1"]);
+        assert_eq!(list(&host, Format::Table, true), "a\nb\n");
+        let json: serde_json::Value =
+            serde_json::from_str(&list(&host, Format::Json, false)).unwrap();
+        let statuses: Vec<(&str, &str)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap(), c["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(statuses, [("a", "created"), ("b", "running")]);
+        let table = list(&host, Format::Table, false);
+        assert!(table.lines().next().unwrap().starts_with("ID"), "{table}");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("b ") && l.contains("running")),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_damaged_container_is_listed_as_unknown_with_its_reason() {
+        let host = TestHost::new();
+        host.create("a", &["sleep", "1"]);
+        std::fs::write(host.root().join("a/state.json"), b"{").unwrap();
+        let table = list(&host, Format::Table, false);
+        let line = table.lines().find(|l| l.starts_with("a ")).unwrap();
+        assert!(line.contains("unknown"), "{table}");
+    }
+
+    #[test]
+    fn no_containers_print_only_the_header() {
+        let host = TestHost::new();
+        assert_eq!(list(&host, Format::Table, true), "");
+        assert_eq!(list(&host, Format::Json, false).trim(), "[]");
+    }
+}

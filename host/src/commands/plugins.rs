@@ -99,3 +99,46 @@ pub fn run(svc: &Services, args: &PluginsArgs, out: &mut dyn Write) -> Result<i3
 fn dash_if_empty(s: String) -> String {
     if s.is_empty() { "-".to_string() } else { s }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::{Format, plugins::PluginsArgs},
+        testing::{TestHost, memory, storage},
+    };
+
+    #[test]
+    fn lists_the_loaded_plugins_in_both_formats() {
+        let host = TestHost::new();
+        let mut out = Vec::new();
+        run(
+            &host.svc,
+            &PluginsArgs {
+                format: Format::Table,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let table = String::from_utf8(out).unwrap();
+        assert!(
+            table.contains(memory::NAME) && table.contains(storage::NAME),
+            "{table}"
+        );
+        let mut out = Vec::new();
+        run(
+            &host.svc,
+            &PluginsArgs {
+                format: Format::Json,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let text = doc.to_string();
+        assert!(
+            text.contains("\"memory\"") && text.contains("greet"),
+            "{text}"
+        );
+    }
+}

@@ -58,3 +58,27 @@ pub fn run(svc: &Services, args: &PsArgs, out: &mut dyn Write) -> Result<i32> {
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::{Format, ps::PsArgs},
+        testing::{TestHost, memory},
+    };
+
+    #[test]
+    fn json_prints_the_pids_the_backend_reports() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let args = PsArgs {
+            format: Format::Json,
+            id: "c1".into(),
+            ps_args: Vec::new(),
+        };
+        let mut out = Vec::new();
+        run(&host.svc, &args, &mut out).unwrap();
+        let pids: Vec<i32> = serde_json::from_slice(&out).unwrap();
+        assert_eq!(pids, [memory::PID]);
+    }
+}

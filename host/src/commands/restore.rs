@@ -81,3 +81,60 @@ pub fn run(svc: &Services, args: &RestoreArgs, out: &mut dyn Write) -> Result<i3
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{
+        args::{checkpoint::CheckpointArgs, kill::KillArgs, restore::RestoreArgs},
+        testing::TestHost,
+    };
+
+    fn restore(name: Option<&str>) -> RestoreArgs {
+        RestoreArgs {
+            image_path: None,
+            name: name.map(String::from),
+            bundle: None,
+            detach: true,
+            id: "c1".into(),
+        }
+    }
+
+    #[test]
+    fn runs_the_container_again_from_its_snapshot_once_stopped() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let checkpoint = CheckpointArgs {
+            image_path: None,
+            leave_running: false,
+            name: Some("cp1".into()),
+            id: "c1".into(),
+        };
+        crate::commands::checkpoint::run(&host.svc, &checkpoint, &mut Vec::new()).unwrap();
+        let err = run(&host.svc, &restore(Some("cp1")), &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
+        let kill = KillArgs {
+            all: false,
+            id: "c1".into(),
+            signal: "KILL".into(),
+        };
+        crate::commands::kill::run(&host.svc, &kill).unwrap();
+        run(&host.svc, &restore(Some("cp1")), &mut Vec::new()).unwrap();
+        assert_eq!(host.state("c1")["status"], "running");
+        assert!(
+            host.kept("c1").unwrap().signals.is_empty(),
+            "a new container"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_restore_needs_a_name() {
+        let host = TestHost::new();
+        host.running("c1", &["exit", "0"]);
+        let err = run(&host.svc, &restore(None), &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidInput);
+        assert_eq!(host.state("c1")["status"], "stopped");
+    }
+}

@@ -83,3 +83,37 @@ fn remove(svc: &Services, id: &str) -> Result<()> {
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::{
+        args::run::RunArgs,
+        testing::{TestHost, create_args},
+    };
+
+    #[test]
+    fn returns_the_exit_status_and_removes_the_container() {
+        let host = TestHost::new();
+        let bundle = host.bundle("c1", &["exit", "3"]);
+        let args = RunArgs {
+            detach: false,
+            create: create_args("c1", &bundle),
+        };
+        assert_eq!(run(&host.svc, &args).unwrap(), 3);
+        assert!(!host.root().join("c1").exists());
+        assert!(host.kept("c1").is_none());
+    }
+
+    #[test]
+    fn detached_it_leaves_the_container_running() {
+        let host = TestHost::new();
+        let bundle = host.bundle("c1", &["sleep", "1"]);
+        let args = RunArgs {
+            detach: true,
+            create: create_args("c1", &bundle),
+        };
+        assert_eq!(run(&host.svc, &args).unwrap(), 0);
+        assert_eq!(host.state("c1")["status"], "running");
+    }
+}

@@ -32,3 +32,42 @@ pub fn run(args: &SpecArgs) -> Result<i32> {
         .map_err(|e| HostError::io(format!("cannot write {}", path.display()), e))?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use crate::args::spec::SpecArgs;
+
+    #[test]
+    fn writes_a_config_that_a_bundle_can_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = SpecArgs {
+            bundle: dir.path().to_path_buf(),
+            rootless: false,
+        };
+        run(&args).unwrap();
+        let spec: oci_spec::runtime::Spec =
+            serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            spec.root().as_ref().unwrap().path().to_str(),
+            Some("rootfs")
+        );
+        assert!(run(&args).is_err(), "an existing config.json is kept");
+    }
+
+    #[test]
+    fn rootless_maps_the_current_user() {
+        let dir = tempfile::tempdir().unwrap();
+        run(&SpecArgs {
+            bundle: dir.path().to_path_buf(),
+            rootless: true,
+        })
+        .unwrap();
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap())
+                .unwrap();
+        let uid = nix::unistd::geteuid().as_raw();
+        assert_eq!(spec["linux"]["uidMappings"][0]["hostID"], uid);
+    }
+}

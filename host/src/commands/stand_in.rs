@@ -127,3 +127,35 @@ pub fn spawn(
             .unwrap_or_else(|| "unknown".into())
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{args::stand_in::StandInArgs, testing::TestHost};
+
+    fn stand_in(id: &str) -> StandInArgs {
+        StandInArgs {
+            ready_fd: -1,
+            console_socket: None,
+            exec: None,
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn an_unknown_container_has_no_stand_in() {
+        let host = TestHost::new();
+        let err = run(&host.svc, &stand_in("nope")).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_backend_without_stand_ins_says_so() {
+        let host = TestHost::new();
+        host.create("c1", &["sleep", "1"]);
+        let err = run(&host.svc, &stand_in("c1")).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unsupported, "{err}");
+    }
+}

@@ -31,3 +31,30 @@ pub fn run(svc: &Services, args: &StartArgs) -> Result<i32> {
     c.set_status(Status::Running)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{args::start::StartArgs, testing::TestHost};
+
+    #[test]
+    fn starts_a_created_container_once() {
+        let host = TestHost::new();
+        host.create("c1", &["sleep", "1"]);
+        let args = StartArgs { id: "c1".into() };
+        run(&host.svc, &args).unwrap();
+        assert_eq!(host.state("c1")["status"], "running");
+        let again = run(&host.svc, &args).unwrap_err();
+        assert_eq!(again.kind, ErrorKind::Conflict);
+        assert!(again.to_string().contains("running"), "{again}");
+    }
+
+    #[test]
+    fn an_unknown_container_is_not_found() {
+        let host = TestHost::new();
+        let err = run(&host.svc, &StartArgs { id: "nope".into() }).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
+    }
+}

@@ -80,3 +80,53 @@ pub fn run(svc: &Services, args: &UpdateArgs) -> Result<i32> {
     crate::crash_point::here("update:updated");
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    use super::run;
+    use crate::{args::update::UpdateArgs, testing::TestHost};
+
+    fn update(id: &str) -> UpdateArgs {
+        UpdateArgs {
+            resources: None,
+            memory: None,
+            memory_swap: None,
+            cpu_shares: None,
+            cpu_quota: None,
+            cpu_period: None,
+            cpuset_cpus: None,
+            pids_limit: None,
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn the_options_reach_the_backend_as_oci_resources() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let mut args = update("c1");
+        args.memory = Some(1 << 20);
+        args.pids_limit = Some(10);
+        run(&host.svc, &args).unwrap();
+        let resources = host.kept("c1").unwrap().resources.unwrap();
+        assert_eq!(resources["memory"]["limit"], 1 << 20);
+        assert_eq!(resources["pids"]["limit"], 10);
+    }
+
+    #[test]
+    fn a_malformed_resources_file_is_refused() {
+        let host = TestHost::new();
+        host.running("c1", &["sleep", "1"]);
+        let file = host.dir.path().join("r.json");
+        std::fs::write(&file, b"{oops").unwrap();
+        let mut args = update("c1");
+        args.resources = Some(file);
+        assert_eq!(
+            run(&host.svc, &args).unwrap_err().kind,
+            ErrorKind::InvalidInput
+        );
+        assert!(host.kept("c1").unwrap().resources.is_none());
+    }
+}

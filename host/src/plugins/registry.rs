@@ -25,6 +25,8 @@ pub struct LoadedPlugin {
     pub path: PathBuf,
     module: PluginModRef,
     init: OnceLock<Result<()>>,
+    /// Linked into this program rather than loaded from `path` (tests).
+    in_process: bool,
 }
 
 /// A file that did not load, and why.
@@ -291,7 +293,32 @@ impl Registry {
             path,
             module,
             init: OnceLock::new(),
+            in_process: false,
         });
+    }
+
+    /// A registry of plugins linked into this program: each root module is used as a
+    /// loaded file's would be, through the same ABI objects, with no file behind it.
+    /// The commands' unit tests run on it.
+    #[cfg(test)]
+    pub fn in_process(modules: &[PluginModRef]) -> Self {
+        let plugins = modules
+            .iter()
+            .map(|module| {
+                let info = (module.info())();
+                LoadedPlugin {
+                    path: PathBuf::from(format!("(in process)/{}.so", info.name)),
+                    info,
+                    module: *module,
+                    init: OnceLock::new(),
+                    in_process: true,
+                }
+            })
+            .collect();
+        Registry {
+            plugins,
+            ..Default::default()
+        }
     }
 
     /// The loaded plugin named `name`.
@@ -359,11 +386,20 @@ impl LoadedPlugin {
         tops
     }
 
+    /// The context as this plugin gets it: one linked into this program is told so.
+    fn context(&self, ctx: &PluginContext) -> PluginContext {
+        let mut ctx = ctx.clone();
+        if self.in_process {
+            ctx.extra_json = r#"{"in_process":true}"#.into();
+        }
+        ctx
+    }
+
     /// Runs the plugin's `init` once per process.
     fn ensure_init(&self, ctx: &PluginContext) -> Result<()> {
         self.init
             .get_or_init(|| {
-                (self.module.init())(ctx)
+                (self.module.init())(&self.context(ctx))
                     .into_result()
                     .map_err(|e| HostError::from_plugin(self.name(), e))
             })
@@ -373,7 +409,7 @@ impl LoadedPlugin {
     /// Initialises the plugin and creates its backend object.
     pub fn new_backend(&self, ctx: &PluginContext) -> Result<BackendBox> {
         self.ensure_init(ctx)?;
-        (self.module.new_backend())(ctx)
+        (self.module.new_backend())(&self.context(ctx))
             .into_result()
             .map_err(|e| HostError::from_plugin(self.name(), e))
     }
@@ -381,7 +417,7 @@ impl LoadedPlugin {
     /// Initialises the plugin and creates its integration object.
     pub fn new_integration(&self, ctx: &PluginContext) -> Result<IntegrationBox> {
         self.ensure_init(ctx)?;
-        (self.module.new_integration())(ctx)
+        (self.module.new_integration())(&self.context(ctx))
             .into_result()
             .map_err(|e| HostError::from_plugin(self.name(), e))
     }
