@@ -14,21 +14,17 @@
 //! capability names. See `docs/plugin-api-evolution.md`.
 
 pub mod abi;
-pub mod cgroup_stats;
 pub mod context;
 pub mod doctor;
 pub mod error;
-pub mod features;
 mod guard;
 pub mod info;
 pub mod logging;
 mod macros;
 pub mod native;
 pub mod ops;
-pub mod procs;
 pub mod root;
 pub mod stand_in;
-pub mod tool;
 pub mod types;
 
 pub use abi::{

@@ -1,13 +1,13 @@
 //! `features`: the runtime-spec features document of the selected backend. The host
 //! composes it: the spec versions it accepts and its annotations, and whatever the
-//! backend declares (`lxcri_plugin_api::features`), so every backend has one, even
+//! backend declares, so every backend has one, even
 //! where its own tool has no `features` command.
 
 use std::io::Write;
 
 use super::output;
-use lxcri_plugin_api::{capability, features::merge};
-use serde_json::json;
+use lxcri_plugin_api::capability;
+use serde_json::{Value, json};
 
 use crate::{
     backend::BackendHandle,
@@ -39,6 +39,18 @@ pub fn run(svc: &Services, out: &mut dyn Write) -> Result<i32> {
     )
     .map_err(output)?;
     Ok(0)
+}
+
+/// Merges `part` into `doc` (objects key by key; anything else replaces).
+fn merge(doc: &mut Value, part: Value) {
+    match (doc, part) {
+        (Value::Object(d), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(d.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (d, p) => *d = p,
+    }
 }
 
 #[cfg(test)]

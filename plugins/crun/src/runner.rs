@@ -6,10 +6,8 @@ use std::{
     process::{Command, Stdio},
 };
 
-use lxcri_plugin_api::{
-    ErrorKind, PluginError,
-    tool::{self, Classifier, Rule, Tool},
-};
+use lxcri_plugin_api::{ErrorKind, PluginError};
+use lxcri_plugin_helpers::tool::{self, Classifier, Rule, Tool};
 
 const MISSING_HINT: &str = "install crun or set `path` in [plugins.crun] of the config file";
 

@@ -11,9 +11,10 @@ use std::{
 };
 
 use lxcri_plugin_api::{
-    Container, PluginError,
+    Container, ErrorKind, PluginError,
     types::{BackendState, CreateRequest, Status},
 };
+use lxcri_plugin_helpers::tool::{Classifier, Rule};
 
 use crate::{
     Lxc, cgroups,
@@ -45,12 +46,46 @@ pub fn summarise_log(log: &str) -> Option<String> {
         .next()
 }
 
+const FULL_LOG_HINT: &str = "run with --debug to have LXC's full log in the runtime log";
+
+/// How LXC's first logged error maps to an error kind (the shared tool classifier, as
+/// for crun's and zfs's messages).
+const LXC_ERRORS: Classifier = Classifier(&[
+    Rule {
+        any: &["permission denied", "operation not permitted"],
+        kind: ErrorKind::Permission,
+        hint: Some(
+            "LXC was refused by the kernel; run as root, and with --debug for LXC's full log",
+        ),
+    },
+    Rule {
+        any: &[
+            "no such file or directory",
+            "read-only file system",
+            "not a directory",
+            "invalid argument",
+        ],
+        kind: ErrorKind::InvalidInput,
+        hint: Some(
+            "a path or option of the bundle's config.json cannot be used here; run with --debug for LXC's full log",
+        ),
+    },
+    Rule {
+        any: &["device or resource busy", "already running"],
+        kind: ErrorKind::Conflict,
+        hint: None,
+    },
+]);
+
 fn lxc_failed(id: &str, log_file: &Path) -> PluginError {
     let log = std::fs::read_to_string(log_file).unwrap_or_default();
     tracing::debug!("LXC's log for '{id}':\n{log}");
-    let cause = summarise_log(&log).unwrap_or_else(|| "LXC could not start the container".into());
-    PluginError::backend(cause)
-        .with_hint("run with --debug to have LXC's full log in the runtime log")
+    let cause = summarise_log(&log).unwrap_or_else(|| "could not start the container".into());
+    let err = LXC_ERRORS.classify("lxc-start", &cause);
+    match err.hint() {
+        Some(_) => err,
+        None => err.with_hint(FULL_LOG_HINT),
+    }
 }
 
 impl Lxc {
@@ -209,6 +244,29 @@ pub fn create(
 
 #[cfg(test)]
 mod tests {
+    use lxcri_plugin_api::ErrorKind;
+
+    #[test]
+    fn lxcs_error_gets_the_kind_of_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        std::fs::write(
+            &log,
+            "lxc-start c 2026 ERROR    conf - conf.c:mount_entry:2459 - Read-only file system - Failed to create \"/x\"\n",
+        )
+        .unwrap();
+        let err = super::lxc_failed("c", &log);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(
+            err.message.as_str().starts_with("lxc-start: Read-only"),
+            "{err:?}"
+        );
+        std::fs::write(&log, "").unwrap();
+        let err = super::lxc_failed("c", &log);
+        assert_eq!(err.kind(), ErrorKind::Backend);
+        assert_eq!(err.hint(), Some(super::FULL_LOG_HINT));
+    }
+
     #[test]
     fn the_first_real_error_is_the_summary() {
         let log = "lxc-start c 2026 ERROR    confile - ../src/lxc/confile.c:parse_line:3190 - Unsupported config key \"lxc.seccomp\"\n\

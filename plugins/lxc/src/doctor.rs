@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use lxcri_plugin_api::doctor::{self, Check};
+use lxcri_plugin_api::doctor::Check;
+use lxcri_plugin_helpers::checks as doctor;
 
 use crate::Lxc;
 

@@ -116,12 +116,12 @@ impl BackendPlugin for Lxc {
                 c.id
             )));
         }
-        Ok(lxcri_plugin_api::cgroup_stats::of_pid(r.pid))
+        Ok(lxcri_plugin_helpers::cgroup_stats::of_pid(r.pid))
     }
 
     /// What this backend runs of the spec (docs/backends/lxc.md has the details).
     fn features(&self) -> Result<Value, PluginError> {
-        use lxcri_plugin_api::features as f;
+        use lxcri_plugin_helpers::features as f;
         Ok(serde_json::json!({
             "hooks": f::HOOKS,
             "mountOptions": f::MOUNT_OPTIONS,

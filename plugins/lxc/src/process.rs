@@ -1,4 +1,4 @@
 //! The container's process seen from the host: the shared helpers of
-//! `lxcri_plugin_api::procs`.
+//! `lxcri_plugin_helpers::procs`.
 
-pub use lxcri_plugin_api::procs::{alive, pidfd, signal, start_time, wait_all};
+pub use lxcri_plugin_helpers::procs::{alive, pidfd, signal, start_time, wait_all};

@@ -95,7 +95,7 @@ impl Flavor for LxcFlavor {
         json!({
             "hooks": [],
             "mountOptions": ["bind", "rbind", "ro"],
-            "linux": {"namespaces": lxcri_plugin_api::features::NAMESPACES},
+            "linux": {"namespaces": lxcri_plugin_helpers::features::NAMESPACES},
         })
     }
 

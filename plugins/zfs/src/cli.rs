@@ -2,10 +2,8 @@
 
 use std::process::{Command, Stdio};
 
-use lxcri_plugin_api::{
-    ErrorKind, PluginError,
-    tool::{Classifier, Rule, Tool},
-};
+use lxcri_plugin_api::{ErrorKind, PluginError};
+use lxcri_plugin_helpers::tool::{Classifier, Rule, Tool};
 
 use crate::config::ZfsConfig;
 
@@ -79,7 +77,7 @@ impl Zfs {
             classifier: CLASSIFIER,
             missing_hint: "install zfsutils-linux or zfs-fuse, or set zfs/zpool in [plugins.zfs]",
         };
-        lxcri_plugin_api::tool::run(cmd, &tool, &name)
+        lxcri_plugin_helpers::tool::run(cmd, &tool, &name)
     }
 
     pub fn zfs(&self, args: &[&str]) -> Result<String, PluginError> {

@@ -9,7 +9,7 @@ use std::fs;
 pub fn user_of(dataset: &str) -> Option<u32> {
     let own = fs::read_link("/proc/self/ns/mnt").ok()?;
     let mut seen = vec![own];
-    for p in lxcri_plugin_api::procs::all() {
+    for p in lxcri_plugin_helpers::procs::all() {
         let Ok(ns) = fs::read_link(p.dir.join("ns/mnt")) else {
             continue;
         };

@@ -1,69 +1,12 @@
 //! The host driven by a real client, containerd's `ctr` with `--runc-binary`: one
 //! scenario, run on every local backend.
 
-use std::path::Path;
-
-use lxcri_test_support::{
-    Host, Run,
-    containerd::{Containerd, busybox_image},
-    suite::wait_until,
-};
-
-fn task_status(ctd: &Containerd, id: &str) -> String {
-    let ls = ctd.ctr(["task", "ls"]).ok();
-    ls.stdout
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(id))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .unwrap_or("")
-        .to_string()
-}
-
-struct Ctr<'a> {
-    ctd: &'a Containerd,
-    runtime: String,
-    runc_root: String,
-}
-
-const IMAGE: &str = "docker.io/library/bb:latest";
-
-impl Ctr<'_> {
-    /// `ctr run [flags] --runc-binary … IMAGE ID ARGS…`.
-    fn run(&self, flags: &[&str], id: &str, args: &[&str]) -> Run {
-        let mut all: Vec<&str> = vec!["run"];
-        all.extend(flags);
-        all.extend([
-            "--runc-binary",
-            &self.runtime,
-            "--runc-root",
-            &self.runc_root,
-            IMAGE,
-            id,
-        ]);
-        all.extend(args);
-        if flags.contains(&"-t") {
-            self.ctd.ctr_with_tty(&all)
-        } else {
-            self.ctd.ctr(all)
-        }
-    }
-}
+use lxcri_test_support::{Host, containerd::Ctr, suite::wait_until};
 
 fn ctr_drives(host: &Host, backend: &str) {
-    let runtime = host.runtime_wrapper();
-    let ctd_dir = host.scratch().join("containerd");
-    std::fs::create_dir_all(&ctd_dir).unwrap();
-    let tarball = busybox_image(&ctd_dir);
-    let mut ctd = Containerd::start(&ctd_dir);
-    ctd.namespace = Some(backend.to_string());
-    let runc_root = host.scratch().join("runc-root");
-    ctd.ctr(["images", "import", tarball.to_str().unwrap()])
-        .ok();
-    let ctr = Ctr {
-        ctd: &ctd,
-        runtime: runtime.display().to_string(),
-        runc_root: runc_root.display().to_string(),
-    };
+    let ctr = Ctr::start(host, backend);
+    let ctd = &ctr.ctd;
+    let runc_root = ctr.runc_root.clone();
 
     // run --rm: output and exit status pass through.
     let run = ctr.run(
@@ -81,7 +24,7 @@ fn ctr_drives(host: &Host, backend: &str) {
 
     // A detached task: exec (plain and -t), ps, pause/resume, kill, delete.
     ctr.run(&["-d"], "long", &["sleep", "1000"]).ok();
-    assert_eq!(task_status(&ctd, "long"), "RUNNING");
+    assert_eq!(ctr.status("long"), "RUNNING");
     let state_dir = runc_root.join(backend).join("long");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state_dir.join("state.json")).unwrap()).unwrap();
@@ -118,15 +61,12 @@ fn ctr_drives(host: &Host, backend: &str) {
     let ps = ctd.ctr(["task", "ps", "long"]).ok();
     assert!(ps.stdout.lines().count() >= 2, "{ps:?}");
     ctd.ctr(["task", "pause", "long"]).ok();
-    assert_eq!(task_status(&ctd, "long"), "PAUSED");
+    assert_eq!(ctr.status("long"), "PAUSED");
     ctd.ctr(["task", "resume", "long"]).ok();
-    assert_eq!(task_status(&ctd, "long"), "RUNNING");
+    assert_eq!(ctr.status("long"), "RUNNING");
     ctd.ctr(["task", "kill", "-s", "SIGKILL", "long"]).ok();
-    wait_until("the task to stop", || {
-        task_status(&ctd, "long") == "STOPPED"
-    });
-    ctd.ctr(["task", "delete", "long"]).ok();
-    ctd.ctr(["container", "delete", "long"]).ok();
+    wait_until("the task to stop", || ctr.status("long") == "STOPPED");
+    ctr.remove("long");
     assert!(!state_dir.exists(), "state removed");
 
     // The default signal reaches the process's own handler; its status comes back.
@@ -143,7 +83,7 @@ fn ctr_drives(host: &Host, backend: &str) {
             )
         });
         wait_until("the trapping task to run", || {
-            task_status(&ctd, "trap") == "RUNNING"
+            ctr.status("trap") == "RUNNING"
         });
         // The trap is set once the shell printed; ps shows the loop's sleep then.
         wait_until("the trap to be armed", || {
@@ -159,7 +99,7 @@ fn ctr_drives(host: &Host, backend: &str) {
     let bad = ctr.run(&["--rm"], "bad", &["/bin/nonexistent"]);
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("nonexistent"), "{bad:?}");
-    let left: Vec<_> = std::fs::read_dir(Path::new(&runc_root).join(backend))
+    let left: Vec<_> = std::fs::read_dir(ctr.root())
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())

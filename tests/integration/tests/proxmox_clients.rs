@@ -2,11 +2,11 @@
 //! the simulator, as they drive crun: each container has a local stand-in whose pid,
 //! stdio and exit status are the remote process's.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use lxcri_test_support::{
     Host,
-    containerd::{Containerd, busybox_image},
+    containerd::Ctr,
     podman::{IMAGE as PODMAN_IMAGE, Podman},
     proxmox::{
         Auth, Snapshot, add_foreign_guests, add_template_vm, api, foreign, ours, simulator,
@@ -17,7 +17,6 @@ use lxcri_test_support::{
 use pve_sim::SimHandle;
 
 const TEMPLATE: u32 = 9000;
-const CTR_IMAGE: &str = "docker.io/library/bb:latest";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -86,73 +85,9 @@ fn assert_nothing_left(sim: &SimHandle, before: &Snapshot, root: &Path) {
     );
 }
 
-struct Ctr {
-    ctd: Containerd,
-    runtime: String,
-    runc_root: PathBuf,
-}
-
-impl Ctr {
-    fn start(host: &Host, backend: Backend) -> Self {
-        let dir = host.scratch().join("containerd");
-        std::fs::create_dir_all(&dir).unwrap();
-        let tarball = busybox_image(&dir);
-        let mut ctd = Containerd::start(&dir);
-        ctd.namespace = Some(backend.name().to_string());
-        ctd.ctr(["images", "import", tarball.to_str().unwrap()])
-            .ok();
-        Self {
-            ctd,
-            runtime: host.runtime_wrapper().display().to_string(),
-            runc_root: host.scratch().join("runc-root"),
-        }
-    }
-
-    /// Our state root as containerd hands it to the runtime.
-    fn root(&self, backend: Backend) -> PathBuf {
-        self.runc_root.join(backend.name())
-    }
-
-    fn run(&self, flags: &[&str], id: &str, args: &[&str]) -> lxcri_test_support::Run {
-        let tty = flags.contains(&"-t");
-        let root = self.runc_root.display().to_string();
-        let mut all: Vec<&str> = vec!["run"];
-        all.extend(flags);
-        all.extend([
-            "--runc-binary",
-            &self.runtime,
-            "--runc-root",
-            &root,
-            CTR_IMAGE,
-            id,
-        ]);
-        all.extend(args);
-        if tty {
-            self.ctd.ctr_with_tty(&all)
-        } else {
-            self.ctd.ctr(all)
-        }
-    }
-
-    fn status(&self, id: &str) -> String {
-        let ls = self.ctd.ctr(["task", "ls"]).ok();
-        ls.stdout
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(id))
-            .and_then(|l| l.split_whitespace().nth(2))
-            .unwrap_or("")
-            .to_string()
-    }
-
-    fn remove(&self, id: &str) {
-        self.ctd.ctr(["task", "delete", id]).ok();
-        self.ctd.ctr(["container", "delete", id]).ok();
-    }
-}
-
 fn ctr_drives(backend: Backend) {
     let (sim, before, host) = backend.setup();
-    let ctr = Ctr::start(&host, backend);
+    let ctr = Ctr::start(&host, backend.name());
 
     // run --rm: the process's exit status (and, on a VM, its output) come through.
     if backend == Backend::Vm {
@@ -204,7 +139,7 @@ fn ctr_drives(backend: Backend) {
     wait_until("the task to stop", || ctr.status("outside") == "STOPPED");
     ctr.remove("outside");
 
-    assert_nothing_left(&sim, &before, &ctr.root(backend));
+    assert_nothing_left(&sim, &before, &ctr.root());
 }
 
 #[test]
@@ -219,7 +154,7 @@ fn ctr_drives_proxmox_lxc() {
 
 fn parallel_ctr_runs_leave_nothing(backend: Backend) {
     let (sim, before, host) = backend.setup();
-    let ctr = Ctr::start(&host, backend);
+    let ctr = Ctr::start(&host, backend.name());
     let ids: Vec<String> = (0..10).map(|n| format!("par{n}")).collect();
     std::thread::scope(|s| {
         for id in &ids {
@@ -233,7 +168,7 @@ fn parallel_ctr_runs_leave_nothing(backend: Backend) {
             });
         }
     });
-    assert_nothing_left(&sim, &before, &ctr.root(backend));
+    assert_nothing_left(&sim, &before, &ctr.root());
 }
 
 #[test]

@@ -132,3 +132,75 @@ pub fn busybox_image(dir: &Path) -> PathBuf {
     ]));
     tarball
 }
+
+/// The image `busybox_image` builds, as `ctr` names it.
+pub const BUSYBOX_IMAGE: &str = "docker.io/library/bb:latest";
+
+/// `ctr` driving our host: a containerd of its own with the busybox image imported, in
+/// namespace `namespace` (which also names our state root under `runc_root`).
+pub struct Ctr {
+    pub ctd: Containerd,
+    pub runtime: String,
+    pub runc_root: PathBuf,
+}
+
+impl Ctr {
+    pub fn start(host: &crate::Host, namespace: &str) -> Self {
+        let dir = host.scratch().join("containerd");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tarball = busybox_image(&dir);
+        let mut ctd = Containerd::start(&dir);
+        ctd.namespace = Some(namespace.to_string());
+        ctd.ctr(["images", "import", tarball.to_str().unwrap()])
+            .ok();
+        Self {
+            ctd,
+            runtime: host.runtime_wrapper().display().to_string(),
+            runc_root: host.scratch().join("runc-root"),
+        }
+    }
+
+    /// Our state root as containerd hands it to the runtime.
+    pub fn root(&self) -> PathBuf {
+        self.runc_root
+            .join(self.ctd.namespace.as_deref().unwrap_or("default"))
+    }
+
+    /// `ctr run [flags] --runc-binary … IMAGE ID ARGS…` (`-t` in flags gives it a tty).
+    pub fn run(&self, flags: &[&str], id: &str, args: &[&str]) -> Run {
+        let root = self.runc_root.display().to_string();
+        let mut all: Vec<&str> = vec!["run"];
+        all.extend(flags);
+        all.extend([
+            "--runc-binary",
+            &self.runtime,
+            "--runc-root",
+            &root,
+            BUSYBOX_IMAGE,
+            id,
+        ]);
+        all.extend(args);
+        if flags.contains(&"-t") {
+            self.ctd.ctr_with_tty(&all)
+        } else {
+            self.ctd.ctr(all)
+        }
+    }
+
+    /// The task's status as `ctr task ls` shows it (empty when there is none).
+    pub fn status(&self, id: &str) -> String {
+        let ls = self.ctd.ctr(["task", "ls"]).ok();
+        ls.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Deletes the task and the container.
+    pub fn remove(&self, id: &str) {
+        self.ctd.ctr(["task", "delete", id]).ok();
+        self.ctd.ctr(["container", "delete", id]).ok();
+    }
+}

@@ -2,7 +2,8 @@
 //! know is done already. A forced delete returns once the container's init (and with
 //! it its pid namespace) has exited, as runc's does: crun sends SIGKILL and returns.
 
-use lxcri_plugin_api::{Container, ErrorKind, PluginError, procs};
+use lxcri_plugin_api::{Container, ErrorKind, PluginError};
+use lxcri_plugin_helpers::procs;
 
 use crate::runner::Crun;
 

@@ -2,7 +2,8 @@
 //! `crun create` (then `delete`) of a probe container gets as far as starting the
 //! container's process, which shows that namespaces and cgroups work on this host.
 
-use lxcri_plugin_api::doctor::{self, Check};
+use lxcri_plugin_api::doctor::Check;
+use lxcri_plugin_helpers::checks as doctor;
 use std::path::Path;
 
 use crate::runner::Crun;

@@ -42,7 +42,7 @@ impl BackendPlugin for Crun {
         let pid = state::state(self, c)?
             .pid
             .ok_or_else(|| PluginError::conflict(format!("container {} is not running", c.id)))?;
-        Ok(lxcri_plugin_api::cgroup_stats::of_pid(pid))
+        Ok(lxcri_plugin_helpers::cgroup_stats::of_pid(pid))
     }
     /// `crun features` where this crun has it; else what crun is known to support.
     fn features(&self) -> Result<Value, PluginError> {
@@ -51,7 +51,7 @@ impl BackendPlugin for Crun {
         {
             return Ok(doc);
         }
-        use lxcri_plugin_api::features as f;
+        use lxcri_plugin_helpers::features as f;
         let namespaces = [f::NAMESPACES, &["time"]].concat();
         Ok(serde_json::json!({
             "hooks": f::HOOKS,

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use lxcri_plugin_api::{PluginError, procs::ProcessId};
+use lxcri_plugin_api::PluginError;
+use lxcri_plugin_helpers::procs::ProcessId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

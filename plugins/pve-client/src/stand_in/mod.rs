@@ -27,9 +27,9 @@ use std::{
 
 use lxcri_plugin_api::{
     PluginError,
-    procs::ProcessId,
     stand_in::{StandInReply, StandInRequest},
 };
+use lxcri_plugin_helpers::procs::ProcessId;
 
 pub use signals::Signals;
 
@@ -100,7 +100,7 @@ pub fn release(dir: &Path) {
 /// Ends the stand-in of `record` (from `delete`) and waits until it has exited, and
 /// removes its FIFO.
 pub fn stop(record: &GuestRecord, dir: &Path) {
-    use lxcri_plugin_api::procs;
+    use lxcri_plugin_helpers::procs;
     if let Some(p) = record.stand_in
         && let Some(fd) = procs::pidfd(p.pid, Some(p.start_time))
     {
@@ -120,7 +120,7 @@ pub fn stop_orphans(dir: &Path, id: &str) {
         return;
     };
     let me = std::process::id() as i32;
-    for p in lxcri_plugin_api::procs::all() {
+    for p in lxcri_plugin_helpers::procs::all() {
         let Ok(raw) = std::fs::read(p.dir.join("cmdline")) else {
             continue;
         };

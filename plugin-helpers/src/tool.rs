@@ -1,9 +1,9 @@
-//! Helpers for plugins that drive command-line tools (not part of the ABI): one way to
+//! Helpers for plugins that drive command-line tools: one way to
 //! run a tool and turn its failure into a one-line error of the right kind.
 
 use std::process::{Command, Stdio};
 
-use crate::{ErrorKind, PluginError};
+use lxcri_plugin_api::{ErrorKind, PluginError};
 
 /// The last non-empty line of a tool's stderr: usually the one that says what failed.
 pub fn last_line(stderr: &str) -> &str {

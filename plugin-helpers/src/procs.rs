@@ -1,5 +1,4 @@
-//! The host's processes as `/proc` lists them (a helper for plugins, not part of the
-//! ABI): backends find a container's processes by cgroup, storage plugins find who has
+//! The host's processes as `/proc` lists them : backends find a container's processes by cgroup, storage plugins find who has
 //! a dataset mounted; and one process pinned by its start time: alive or not (a zombie,
 //! or a later process with the same pid, is not), signals through a pidfd, and
 //! waiting for exits by polling pidfds (no timers).
@@ -11,7 +10,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::PluginError;
+use lxcri_plugin_api::PluginError;
 
 /// One process: its pid and its `/proc/<pid>` directory.
 #[derive(Debug, Clone)]

@@ -155,15 +155,3 @@ pub const SECCOMP_OPERATORS: &[&str] = &[
 pub fn seccomp() -> Value {
     json!({"enabled": true, "actions": SECCOMP_ACTIONS, "operators": SECCOMP_OPERATORS})
 }
-
-/// Merges `part` into `doc` (objects key by key; anything else replaces).
-pub fn merge(doc: &mut Value, part: Value) {
-    match (doc, part) {
-        (Value::Object(d), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(d.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (d, p) => *d = p,
-    }
-}
