@@ -3,7 +3,7 @@
 
 use std::{fs::File, path::Path};
 
-use object::{Object, ObjectKind, ObjectSegment, ObjectSymbol};
+use object::{Object, ObjectKind, ObjectSegment, ObjectSymbol, ReadCache};
 
 /// Why a file is not a loadable plugin (one line, for `proxmox-lxcri plugins`).
 pub type Rejection = String;
@@ -19,10 +19,10 @@ pub fn check(path: &Path) -> Result<(), Rejection> {
     if len == 0 {
         return Err("empty file, not a shared object".to_string());
     }
-    // SAFETY: the map is read-only and dropped before this function returns; a
-    // concurrent truncation could fault, which is the same risk any reader takes.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
-    let obj = object::File::parse(&*map)
+    // object's own reader reads what parsing needs through the file, with no map: a
+    // truncation while we look gives a read error, not a fault.
+    let cache = ReadCache::new(file);
+    let obj = object::File::parse(&cache)
         .map_err(|e| format!("not a valid shared object ({e}); is it truncated or not ELF?"))?;
     if obj.kind() != ObjectKind::Dynamic {
         return Err(format!("not a shared library (ELF kind {:?})", obj.kind()));
