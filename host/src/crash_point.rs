@@ -12,6 +12,7 @@ pub const POINTS: &[&str] = &[
     "create:reserved",
     "create:made",
     "create:recorded",
+    "run:recorded",
     "start:started",
     "exec:started",
     "kill:signalled",

@@ -23,6 +23,9 @@ pub mod capability {
     pub const CHECKPOINT: &str = "checkpoint";
     pub const RESTORE: &str = "restore";
     pub const FEATURES: &str = "features";
+    /// Create and start in one step (and, attached, wait and remove), as the
+    /// backend's tool does in one process: the operation [`crate::ops::Run`].
+    pub const RUN: &str = "run";
     /// The container's process is not a local process (a remote guest): the host
     /// starts a local stand-in for it at create (see [`crate::stand_in`]).
     pub const STAND_IN: &str = "stand-in";

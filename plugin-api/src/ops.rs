@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::PluginError;
+use crate::{
+    PluginError,
+    types::{BackendState, CreateRequest},
+};
 
 /// An operation: its name and the shapes of its request and reply.
 pub trait Operation {
@@ -170,4 +173,39 @@ impl Operation for Unpack {
     const NAME: &'static str = "unpack";
     type Request = UnpackRequest;
     type Reply = MessageReply;
+}
+
+/// A backend's `run` (capability `run`): create and start container `id` in one step,
+/// as `crun run` does in one process. Detached, it returns the running container;
+/// attached, it waits for the process, removes the container and returns the status.
+pub struct Run;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub id: String,
+    /// The container's private dir.
+    pub dir: PathBuf,
+    pub create: CreateRequest,
+    /// Return once the process runs instead of waiting for it.
+    pub detach: bool,
+    /// Attached: where the process's pid goes once it exists (the caller's
+    /// `--pid-file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunReply {
+    /// Detached: the running container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<BackendState>,
+    /// Attached: the process's exit status (128 + n for signal n).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+impl Operation for Run {
+    const NAME: &'static str = "run";
+    type Request = RunRequest;
+    type Reply = RunReply;
 }

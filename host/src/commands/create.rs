@@ -1,9 +1,11 @@
 //! `create`: reserve the id, route to a backend, let it create the container with its
 //! init held, record the state. Any failure removes everything it made.
 
+use std::path::Path;
+
 use crate::args::create::CreateArgs;
 
-use lxcri_plugin_api::types::{CreateRequest, Status};
+use lxcri_plugin_api::types::{BackendState, CreateRequest, Status};
 
 use super::container::{current_owner, write_pid_file};
 use crate::{
@@ -19,7 +21,7 @@ pub fn run(svc: &Services, args: &CreateArgs) -> Result<i32> {
     create(svc, args).map(|_| 0)
 }
 
-/// Creates the container and returns its record (used by `run` too).
+/// Creates the container and returns its record.
 pub fn create(svc: &Services, args: &CreateArgs) -> Result<ContainerRecord> {
     create_on(svc, args, None)
 }
@@ -31,6 +33,22 @@ pub fn create_on(
     args: &CreateArgs,
     backend: Option<&str>,
 ) -> Result<ContainerRecord> {
+    let made = create_with(svc, args, backend, |backend, dir, request| {
+        backend.create(&args.id, dir, request)
+    })?;
+    Ok(made.0)
+}
+
+/// Creates the container with `make` (given the backend, the container's private dir
+/// and the request) instead of the backend's `create`: `run` makes it through a
+/// backend that runs in one step. Returns the record and the backend. Everything else is as for `create`: the id reserved, the
+/// rootfs provisioned, the record written, and everything removed on failure.
+pub fn create_with<'s>(
+    svc: &'s Services,
+    args: &CreateArgs,
+    backend: Option<&str>,
+    make: impl FnOnce(&BackendHandle<'_>, &Path, &CreateRequest) -> Result<BackendState>,
+) -> Result<(ContainerRecord, BackendHandle<'s>)> {
     id::validate(&args.id)?;
     let bundle = Bundle::load(&args.bundle)?;
     let (backend_name, why) = match backend {
@@ -80,7 +98,7 @@ pub fn create_on(
             no_new_keyring: args.no_new_keyring,
             preserve_fds: args.preserve_fds,
         };
-        let state = backend.create(&args.id, &dir, &request);
+        let state = make(&backend, &dir, &request);
         let state = match state {
             Ok(state) => state,
             // The backend holds the id already: nothing here is this create's.
@@ -125,7 +143,7 @@ pub fn create_on(
         Ok(())
     })();
     match created {
-        Ok(()) => Ok(record),
+        Ok(()) => Ok((record, backend)),
         Err(e) => {
             if record.status != Status::Creating {
                 let dir = locked.dir.join(backend_name);

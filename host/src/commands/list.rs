@@ -8,7 +8,13 @@ use std::io::Write;
 use super::output;
 use crate::args::Format;
 use crate::args::list::ListArgs;
-use lxcri_plugin_api::{ErrorKind, types::Status};
+use std::collections::HashMap;
+
+use lxcri_plugin_api::{
+    ErrorKind, capability,
+    info::KIND_BACKEND,
+    types::{ListEntry, Status},
+};
 use serde_json::json;
 
 use super::container::oci_state;
@@ -32,9 +38,53 @@ enum Listed {
     },
 }
 
-/// Reads a record without taking the lock (records are replaced atomically), and asks
-/// its backend for the live status without storing it.
-fn live(svc: &Services, store: &Store, id: &str) -> Listed {
+/// A backend as the list uses it: opened once, and its own list of containers, asked
+/// once (one `crun list` for every crun container, not one `crun state` each).
+struct Listing<'s> {
+    backend: BackendHandle<'s>,
+    /// What the backend's list says, by id; `None` when it has no list.
+    entries: Option<HashMap<String, ListEntry>>,
+}
+
+/// The listings of the backends named, each opened once; a backend that cannot be
+/// opened keeps its error, for the lines of its containers.
+struct Backends<'s> {
+    svc: &'s Services,
+    seen: HashMap<String, std::result::Result<Listing<'s>, String>>,
+}
+
+impl<'s> Backends<'s> {
+    fn new(svc: &'s Services) -> Self {
+        Self {
+            svc,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, name: &str) -> &std::result::Result<Listing<'s>, String> {
+        let svc = self.svc;
+        self.seen.entry(name.to_string()).or_insert_with(|| {
+            let backend = BackendHandle::open(svc, name).map_err(|e| e.message.clone())?;
+            let entries = if backend.info.has_capability(capability::LIST) {
+                match backend.list() {
+                    Ok(list) => Some(list.into_iter().map(|e| (e.id.clone(), e)).collect()),
+                    Err(e) => {
+                        tracing::debug!("list of backend {name}: {e}");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            Ok(Listing { backend, entries })
+        })
+    }
+}
+
+/// Reads a record without taking the lock (records are replaced atomically), and
+/// finds its live status, without storing it, in its backend's list (or, for an id the
+/// list does not have, from the backend's state).
+fn live(backends: &mut Backends<'_>, store: &Store, id: &str) -> Listed {
     let unknown = |backend: &str, reason: String| Listed::Unknown {
         id: id.to_string(),
         backend: backend.to_string(),
@@ -49,23 +99,26 @@ fn live(svc: &Services, store: &Store, id: &str) -> Listed {
     if record.status == Status::Creating {
         return Listed::Live(record);
     }
-    let backend = match BackendHandle::open(svc, &record.backend) {
-        Ok(b) => b,
+    let listing = match backends.get(&record.backend) {
+        Ok(l) => l,
         Err(e) => {
             return unknown(
                 &record.backend,
-                format!("backend {} is not available: {}", record.backend, e.message),
+                format!("backend {} is not available: {e}", record.backend),
             );
         }
     };
-    match backend.state(id, &store.dir(id).join(&record.backend)) {
-        Ok(state) => {
-            record.status = state.status;
-            record.pid = if state.status == Status::Stopped {
-                None
-            } else {
-                state.pid
-            };
+    let state = match listing.entries.as_ref().and_then(|l| l.get(id)) {
+        Some(entry) => Ok((entry.status, entry.pid)),
+        None => listing
+            .backend
+            .state(id, &store.dir(id).join(&record.backend))
+            .map(|s| (s.status, s.pid)),
+    };
+    match state {
+        Ok((status, pid)) => {
+            record.status = status;
+            record.pid = if status == Status::Stopped { None } else { pid };
         }
         Err(e) if e.kind == ErrorKind::NotFound && record.status != Status::Stopped => {
             return unknown(
@@ -80,22 +133,21 @@ fn live(svc: &Services, store: &Store, id: &str) -> Listed {
 
 /// What local backends hold for ids that have no dir here (a dir removed by hand). Remote
 /// backends (with a stand-in) are left out: their guests are shared by every host.
-fn unrecorded(svc: &Services, known: &[String]) -> Vec<Listed> {
-    use lxcri_plugin_api::{capability, info::KIND_BACKEND};
+fn unrecorded(svc: &Services, backends: &mut Backends<'_>, known: &[String]) -> Vec<Listed> {
     let mut out = Vec::new();
     for name in svc.registry.names(KIND_BACKEND) {
-        let Ok(backend) = BackendHandle::open(svc, name) else {
+        let Ok(listing) = backends.get(name) else {
             continue;
         };
-        if !backend.info.has_capability(capability::LIST)
-            || backend.info.has_capability(capability::STAND_IN)
-        {
+        if listing.backend.info.has_capability(capability::STAND_IN) {
             continue;
         }
-        for entry in backend.list().unwrap_or_default() {
-            if !known.contains(&entry.id) && crate::state::id::validate(&entry.id).is_ok() {
+        let mut held: Vec<&String> = listing.entries.iter().flat_map(|e| e.keys()).collect();
+        held.sort();
+        for id in held {
+            if !known.contains(id) && crate::state::id::validate(id).is_ok() {
                 out.push(Listed::Unknown {
-                    id: entry.id,
+                    id: id.clone(),
                     backend: name.to_string(),
                     reason: format!("it has no record here, but backend {name} holds it"),
                 });
@@ -108,8 +160,12 @@ fn unrecorded(svc: &Services, known: &[String]) -> Vec<Listed> {
 pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> {
     let store = svc.store();
     let ids = store.ids()?;
-    let mut listed: Vec<Listed> = ids.iter().map(|id| live(svc, &store, id)).collect();
-    listed.extend(unrecorded(svc, &ids));
+    let mut backends = Backends::new(svc);
+    let mut listed: Vec<Listed> = ids
+        .iter()
+        .map(|id| live(&mut backends, &store, id))
+        .collect();
+    listed.extend(unrecorded(svc, &mut backends, &ids));
     let id_of = |l: &Listed| match l {
         Listed::Live(r) => r.id.clone(),
         Listed::Unknown { id, .. } => id.clone(),

@@ -2,7 +2,13 @@
 //! and return its exit status (like runc).
 
 use crate::args::run::RunArgs;
-use lxcri_plugin_api::{ErrorKind, types::Status};
+use std::path::PathBuf;
+
+use lxcri_plugin_api::{
+    ErrorKind, capability,
+    ops::{Run, RunRequest},
+    types::{BackendState, CreateRequest, Status},
+};
 use nix::{
     errno::Errno,
     sys::wait::{WaitStatus, waitpid},
@@ -11,6 +17,7 @@ use nix::{
 
 use super::container::Opened;
 use crate::{
+    backend::BackendHandle,
     error::{HostError, Result},
     services::Services,
 };
@@ -20,8 +27,46 @@ pub fn run(svc: &Services, args: &RunArgs) -> Result<i32> {
     if !args.detach {
         let _ = nix::sys::prctl::set_child_subreaper(true);
     }
-    let record = super::create::create(svc, &args.create)?;
+    // A backend that runs in one step (capability `run`, as `crun run`) gets the whole
+    // run. Detached, it makes the container in place of `create`; attached, it is
+    // called once the record exists, without the lock, and returns when the process
+    // ends.
+    let mut attached: Option<(PathBuf, CreateRequest)> = None;
+    let (record, backend) =
+        super::create::create_with(svc, &args.create, None, |backend, dir, request| {
+            let info = backend.info;
+            if !info.has_capability(capability::RUN) || info.has_capability(capability::STAND_IN) {
+                return backend.create(&args.create.id, dir, request);
+            }
+            if !args.detach {
+                attached = Some((dir.to_path_buf(), request.clone()));
+                return Ok(BackendState {
+                    status: Status::Running,
+                    pid: None,
+                    private: serde_json::Value::Null,
+                });
+            }
+            let reply = backend.call_op::<Run>(&RunRequest {
+                id: args.create.id.clone(),
+                dir: dir.to_path_buf(),
+                create: request.clone(),
+                detach: true,
+                pid_file: None,
+            })?;
+            reply.state.ok_or_else(|| {
+                HostError::internal(format!("{}: run returned no state", backend.name))
+            })
+        })?;
     let id = record.id.clone();
+    if let Some((dir, request)) = attached {
+        let pid_file = args.create.pid_file.clone();
+        return run_attached(svc, &backend, &id, dir, request, pid_file);
+    }
+    if record.status == Status::Running {
+        // Made running in one step, detached.
+        return Ok(0);
+    }
+    drop(backend);
     let started = super::start::run(svc, &crate::args::start::StartArgs { id: id.clone() });
     if let Err(e) = started {
         let _ = remove(svc, &id);
@@ -36,6 +81,40 @@ pub fn run(svc: &Services, args: &RunArgs) -> Result<i32> {
     };
     remove(svc, &id)?;
     Ok(code)
+}
+
+/// The backend creates, starts and waits for the container and removes it; then its
+/// record goes. A failure removes whatever the backend may have left.
+fn run_attached(
+    svc: &Services,
+    backend: &BackendHandle<'_>,
+    id: &str,
+    dir: PathBuf,
+    create: CreateRequest,
+    pid_file: Option<PathBuf>,
+) -> Result<i32> {
+    crate::crash_point::here("run:recorded");
+    let reply = backend.call_op::<Run>(&RunRequest {
+        id: id.to_string(),
+        dir: dir.clone(),
+        create,
+        detach: false,
+        pid_file,
+    });
+    if reply.is_err() {
+        let _ = backend.delete(id, &dir, true);
+    }
+    forget(svc, id)?;
+    Ok(reply?.exit_code.unwrap_or(0))
+}
+
+/// Removes the record of a container its backend has removed.
+fn forget(svc: &Services, id: &str) -> Result<()> {
+    match svc.store().lock(id) {
+        Ok(locked) => locked.remove(),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Waits for init `pid` (our descendant thanks to the subreaper flag).
@@ -89,7 +168,7 @@ mod tests {
     use super::run;
     use crate::{
         args::run::RunArgs,
-        testing::{TestHost, create_args},
+        testing::{TestHost, create_args, memory},
     };
 
     #[test]
@@ -103,6 +182,42 @@ mod tests {
         assert_eq!(run(&host.svc, &args).unwrap(), 3);
         assert!(!host.root().join("c1").exists());
         assert!(host.kept("c1").is_none());
+    }
+
+    #[test]
+    fn a_backend_that_runs_in_one_step_gets_the_whole_run() {
+        let host = TestHost::routing_to(memory::ONE_STEP);
+        let bundle = host.bundle("c1", &["exit", "4"]);
+        let args = RunArgs {
+            detach: false,
+            create: create_args("c1", &bundle),
+        };
+        assert_eq!(run(&host.svc, &args).unwrap(), 4);
+        assert!(!host.root().join("c1").exists());
+        let bundle = host.bundle("c2", &["sleep", "1"]);
+        let args = RunArgs {
+            detach: true,
+            create: create_args("c2", &bundle),
+        };
+        assert_eq!(run(&host.svc, &args).unwrap(), 0);
+        let state = host.state("c2");
+        assert_eq!(state["status"], "running");
+        assert_eq!(state["backend"], memory::ONE_STEP);
+    }
+
+    #[test]
+    fn a_failed_one_step_run_leaves_nothing() {
+        let host = TestHost::routing_to(memory::ONE_STEP);
+        for detach in [false, true] {
+            let bundle = host.bundle("c1", &["fail-create"]);
+            let args = RunArgs {
+                detach,
+                create: create_args("c1", &bundle),
+            };
+            assert!(run(&host.svc, &args).is_err());
+            assert!(!host.root().join("c1").exists(), "detach {detach}");
+            assert!(host.kept("c1").is_none(), "detach {detach}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::{fs, path::PathBuf};
 use lxcri_plugin_api::{
     BackendPlugin, Container, PluginContext, PluginError, PluginInfo, PluginModRef, capability,
     doctor::{Check, DOCTOR_OP},
+    ops::{self, Operation, Run, RunReply, RunRequest},
     types::{BackendState, CreateRequest, ExecRequest, ExecResult, ListEntry, Status},
 };
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,8 @@ use serde_json::{Value, json};
 
 /// The backend's name.
 pub const NAME: &str = "memory";
+/// The same backend, declaring that it runs in one step (capability `run`).
+pub const ONE_STEP: &str = "memory-run";
 /// The pid `ps` reports for a running container (no process runs).
 pub const PID: i32 = 4242;
 const FILE: &str = "memory.json";
@@ -214,8 +217,12 @@ impl BackendPlugin for Memory {
         Ok(json!({"linux": {"namespaces": ["pid", "mount"]}}))
     }
 
-    fn call(&self, op: &str, _req: Value) -> Result<Value, PluginError> {
+    fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         match op {
+            Run::NAME => {
+                let req = ops::request::<Run>(req)?;
+                ops::reply::<Run>(self.run(req)?)
+            }
             DOCTOR_OP => Ok(json!([Check {
                 name: "memory".into(),
                 ok: true,
@@ -228,6 +235,35 @@ impl BackendPlugin for Memory {
 }
 
 impl Memory {
+    /// Create and start in one step; attached, the process must end by itself (`exit
+    /// N`), and the container is removed.
+    fn run(&self, req: RunRequest) -> Result<RunReply, PluginError> {
+        let c = Container {
+            id: &req.id,
+            dir: &req.dir,
+        };
+        self.create(c, req.create)?;
+        self.start(c)?;
+        if req.detach {
+            return Ok(RunReply {
+                state: Some(self.state(c)?),
+                exit_code: None,
+            });
+        }
+        let kept = load(c)?;
+        let Some(code) = kept.exit_code else {
+            self.delete(c, true)?;
+            return Err(PluginError::conflict(
+                "an attached run needs a process that ends",
+            ));
+        };
+        self.delete(c, true)?;
+        Ok(RunReply {
+            state: None,
+            exit_code: Some(code),
+        })
+    }
+
     fn transition(&self, c: Container<'_>, from: Status, to: Status) -> Result<(), PluginError> {
         let mut kept = load(c)?;
         if kept.status != from {
@@ -241,23 +277,42 @@ impl Memory {
     }
 }
 
+const CAPABILITIES: &[&str] = &[
+    capability::LIST,
+    capability::EXEC,
+    capability::PS,
+    capability::PAUSE,
+    capability::RESUME,
+    capability::UPDATE,
+    capability::EVENTS,
+    capability::FEATURES,
+];
+
 fn info() -> PluginInfo {
-    PluginInfo::backend(NAME, "1.0.0", "in-process test backend").with_capabilities(&[
-        capability::LIST,
-        capability::EXEC,
-        capability::PS,
-        capability::PAUSE,
-        capability::RESUME,
-        capability::UPDATE,
-        capability::EVENTS,
-        capability::FEATURES,
-    ])
+    PluginInfo::backend(NAME, "1.0.0", "in-process test backend").with_capabilities(CAPABILITIES)
+}
+
+fn one_step_info() -> PluginInfo {
+    PluginInfo::backend(
+        ONE_STEP,
+        "1.0.0",
+        "in-process test backend that runs in one step",
+    )
+    .with_capabilities(&[CAPABILITIES, &[capability::RUN]].concat())
 }
 
 /// The root module, as a loaded file would export it.
 pub fn module() -> PluginModRef {
     lxcri_plugin_api::plugin_module! {
         info: info,
+        backend: |ctx: &PluginContext| Ok(Memory { root: PathBuf::from(ctx.root_dir.as_str()) }),
+    }
+}
+
+/// The root module of the one-step variant.
+pub fn one_step_module() -> PluginModRef {
+    lxcri_plugin_api::plugin_module! {
+        info: one_step_info,
         backend: |ctx: &PluginContext| Ok(Memory { root: PathBuf::from(ctx.root_dir.as_str()) }),
     }
 }

@@ -37,13 +37,24 @@ impl TestHost {
         let svc = Services {
             root,
             config,
-            registry: Registry::in_process(&[memory::module(), storage::module()]),
+            registry: Registry::in_process(&[
+                memory::module(),
+                memory::one_step_module(),
+                storage::module(),
+            ]),
             plugin_log_level: 0,
             backend_flag: None,
             debug: false,
             child: ChildHost::default(),
         };
         Self { dir, svc }
+    }
+
+    /// A host whose new containers go to backend `name`.
+    pub fn routing_to(name: &str) -> Self {
+        let mut host = Self::new();
+        host.svc.backend_flag = Some(name.into());
+        host
     }
 
     /// The state root.

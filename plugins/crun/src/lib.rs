@@ -26,6 +26,7 @@ fn info() -> PluginInfo {
         capability::UPDATE,
         capability::EVENTS,
         capability::FEATURES,
+        capability::RUN,
     ])
 }
 

@@ -7,7 +7,11 @@ use std::{os::unix::fs::PermissionsExt, path::Path};
 /// The wrapper. With `$LXCRI_TEST_HANG_CREATE=FILE`, a `create` runs crun, writes its
 /// pid to FILE and blocks until `FILE.release` exists (to test operations that meet a
 /// create in progress, and a host killed in the middle of it); otherwise it is crun.
+/// With `$LXCRI_TEST_CRUN_CALLS=FILE`, each call appends its arguments to FILE.
 pub const WRAPPER: &str = r#"#!/bin/sh
+if [ -n "$LXCRI_TEST_CRUN_CALLS" ]; then
+    echo "$*" >> "$LXCRI_TEST_CRUN_CALLS"
+fi
 if [ -n "$LXCRI_TEST_HANG_CREATE" ]; then
     for a in "$@"; do
         if [ "$a" = create ]; then

@@ -1,5 +1,7 @@
 //! create: `crun create --bundle B --pid-file <dir>/init.pid ID`, stdio inherited.
 
+use std::path::Path;
+
 use lxcri_plugin_api::{
     Container, PluginError,
     types::{BackendState, CreateRequest, Status},
@@ -7,11 +9,9 @@ use lxcri_plugin_api::{
 
 use crate::runner::Crun;
 
-pub fn create(
-    crun: &Crun,
-    c: Container<'_>,
-    req: &CreateRequest,
-) -> Result<BackendState, PluginError> {
+/// Fails when crun cannot take container `c` here: its root cannot be made, or it
+/// holds a container of that id already.
+pub fn check_free(crun: &Crun, c: Container<'_>) -> Result<(), PluginError> {
     std::fs::create_dir_all(crun.root()).map_err(|e| {
         PluginError::backend(format!(
             "cannot create crun root {}: {e}",
@@ -26,7 +26,12 @@ pub fn create(
         ))
         .with_hint(format!("`delete --force {}` removes it", c.id)));
     }
-    let pid_file = c.dir.join("init.pid");
+    Ok(())
+}
+
+/// The options of `crun create` and `crun run` for `req`, with the pid going to
+/// `pid_file` (the id comes last, after any other option).
+pub fn arguments(req: &CreateRequest, pid_file: &Path) -> Vec<String> {
     let mut args = vec![
         "--bundle".to_string(),
         req.bundle.display().to_string(),
@@ -45,6 +50,17 @@ pub fn create(
     if req.preserve_fds > 0 {
         args.push(format!("--preserve-fds={}", req.preserve_fds));
     }
+    args
+}
+
+pub fn create(
+    crun: &Crun,
+    c: Container<'_>,
+    req: &CreateRequest,
+) -> Result<BackendState, PluginError> {
+    check_free(crun, c)?;
+    let pid_file = c.dir.join("init.pid");
+    let mut args = arguments(req, &pid_file);
     args.push(c.id.to_string());
     let code = crun.attached("create", c.dir, &args)?;
     if code != 0 {

@@ -8,6 +8,7 @@ mod kill;
 mod list;
 mod pause;
 mod ps;
+mod run;
 mod start;
 mod state;
 mod update;
@@ -84,9 +85,11 @@ impl BackendPlugin for Crun {
     fn update(&self, c: Container<'_>, resources: Value) -> Result<(), PluginError> {
         update::update(self, c, &resources)
     }
-    fn call(&self, op: &str, _req: Value) -> Result<Value, PluginError> {
+    fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
+        use lxcri_plugin_api::ops::{self, Operation, Run};
         match op {
             lxcri_plugin_api::doctor::DOCTOR_OP => Ok(Check::report(doctor::doctor(self))),
+            Run::NAME => ops::reply::<Run>(run::run(self, &ops::request::<Run>(req)?)?),
             other => Err(PluginError::unsupported(format!(
                 "operation '{other}' is not implemented"
             ))),
