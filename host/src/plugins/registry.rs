@@ -87,8 +87,10 @@ fn files_in_order(search_path: &[SearchDir]) -> impl Iterator<Item = PathBuf> + 
 }
 
 impl Registry {
-    /// Scans every directory of `search_path` and loads what it can, with every check,
-    /// and brings the index (when given) up to date with what each file declared.
+    /// Scans every directory of `search_path` and loads what it can, and brings the
+    /// index (when given) up to date with what each file declared. A file the index
+    /// vouches for (this version of it passed every check of this host binary) skips
+    /// the pre-flight, the probe and abi_stable's layout check; trust is checked always.
     pub fn discover(
         search_path: Vec<SearchDir>,
         check_trust: bool,
@@ -102,17 +104,28 @@ impl Registry {
         let mut known = index.map(|at| PluginIndex::load(&at.file, at.host.clone()));
         for file in files {
             let before = registry.plugins.len();
+            let id = FileId::of(&file);
             let fatal = known
                 .as_ref()
-                .zip(FileId::of(&file))
-                .and_then(|(k, id)| k.fatal_reason(&file, &id).map(str::to_string));
+                .zip(id.as_ref())
+                .and_then(|(k, id)| k.fatal_reason(&file, id).map(str::to_string));
             if let Some(reason) = fatal {
                 // It crashed or hung before, and has not changed since.
                 registry.reject_fatal(file, reason);
                 continue;
             }
-            registry.consider(file.clone(), check_trust, LayoutCheck::Full);
-            if let (Some(known), Some(id)) = (known.as_mut(), FileId::of(&file)) {
+            // A file the index names passed every check of this host already.
+            let vouched = known
+                .as_ref()
+                .zip(id.as_ref())
+                .is_some_and(|(k, id)| matches!(k.name_of(&file, id), Some(Some(_))));
+            let check = if vouched {
+                LayoutCheck::AlreadyPassed
+            } else {
+                LayoutCheck::Full
+            };
+            registry.consider(file.clone(), check_trust, check);
+            if let (Some(known), Some(id)) = (known.as_mut(), id) {
                 registry.remember(known, &file, id, before);
             }
         }

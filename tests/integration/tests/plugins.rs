@@ -261,6 +261,24 @@ fn lifecycle_commands_load_only_the_backend_they_need() {
 }
 
 #[test]
+fn listing_plugins_checks_a_file_in_full_only_until_the_index_knows_it() {
+    let host = Host::with_plugins(&[NOOP, GREETER]);
+    // The index lives in the state root, which `plugins` does not make.
+    fs::create_dir_all(&host.root).unwrap();
+    let trusted = "passed the interface check of this host before";
+    let first = host.run(["--debug", "plugins"]).ok();
+    assert_eq!(loaded(&first).len(), 2, "{first:?}");
+    assert!(!first.stderr.contains(trusted), "new files: {first:?}");
+    let again = host.run(["--debug", "plugins"]).ok();
+    assert_eq!(loaded(&again).len(), 2, "{again:?}");
+    assert_eq!(
+        again.stderr.matches(trusted).count(),
+        2,
+        "both files are known now: {again:?}"
+    );
+}
+
+#[test]
 fn man_pages_and_completions_include_contributed_commands() {
     let host = Host::with_plugins(&[NOOP, GREETER]);
     let man = host.scratch().join("man");
