@@ -4,10 +4,9 @@
 //! readers accept too. Both are computed by the crc32c crate, with the CPU's CRC
 //! instructions where it has them.
 
-/// A streaming CRC of one of the two variants.
+/// A streaming BFC-CRC.
 #[derive(Debug, Clone, Copy)]
 pub struct Digest {
-    standard: bool,
     value: u32,
 }
 
@@ -15,11 +14,7 @@ impl Digest {
     pub fn update(&mut self, data: &[u8]) {
         // crc32c_append(c, d) is the standard CRC continued from c: it inverts on the
         // way in and out, which the BFC variant (no inversion) undoes.
-        self.value = if self.standard {
-            crc32c::crc32c_append(self.value, data)
-        } else {
-            !crc32c::crc32c_append(!self.value, data)
-        };
+        self.value = !crc32c::crc32c_append(!self.value, data);
     }
 
     pub fn finalize(self) -> u32 {
@@ -29,18 +24,7 @@ impl Digest {
 
 /// A streaming BFC-CRC.
 pub fn digest() -> Digest {
-    Digest {
-        standard: false,
-        value: 0,
-    }
-}
-
-/// A streaming standard CRC-32C.
-pub fn standard_digest() -> Digest {
-    Digest {
-        standard: true,
-        value: 0,
-    }
+    Digest { value: 0 }
 }
 
 /// BFC-CRC of `data`.
@@ -55,9 +39,36 @@ pub fn standard_checksum(data: &[u8]) -> u32 {
     crc32c::crc32c(data)
 }
 
+/// The standard CRC-32C of the `len` bytes whose BFC-CRC is `bfc`, without reading
+/// them again: the two variants differ only in the initial and final inversion, so
+/// they differ by the standard CRC of `len` zero bytes (CRCs are affine in the data).
+pub fn standard_from(bfc: u32, len: u64) -> u32 {
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    let mut zeros = 0u32;
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(ZEROS.len() as u64) as usize;
+        zeros = crc32c::crc32c_append(zeros, &ZEROS[..n]);
+        left -= n as u64;
+    }
+    bfc ^ zeros
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_standard_crc_follows_from_the_bfc_one_and_the_length() {
+        for data in [&b""[..], b"1", b"123456789", &[7u8; 200_000]] {
+            assert_eq!(
+                standard_from(checksum(data), data.len() as u64),
+                standard_checksum(data),
+                "{} bytes",
+                data.len()
+            );
+        }
+    }
 
     #[test]
     fn check_values_of_the_bfc_variant() {
@@ -69,10 +80,6 @@ mod tests {
         d.update(b"hello ");
         d.update(b"world\n");
         assert_eq!(d.finalize(), 0xDB9F_C7CF);
-        let mut s = standard_digest();
-        s.update(b"1234");
-        s.update(b"56789");
-        assert_eq!(s.finalize(), 0xE306_9283);
     }
 
     #[test]

@@ -14,8 +14,12 @@ pub mod crypto;
 pub mod extract;
 pub mod layout;
 pub mod path;
+mod prepared;
 pub mod reader;
 pub mod writer;
+
+/// The piece size of large contents' copies, in and out.
+const COPY_BUFFER: usize = 1 << 20;
 
 use lxcri_plugin_api::{PluginContext, PluginError};
 

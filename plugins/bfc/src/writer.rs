@@ -10,7 +10,13 @@ use std::{
     path::Path,
 };
 
-use crate::{BfcError, crypto::ContentKey, layout::*, path::normalize};
+use crate::{
+    BfcError,
+    crypto::ContentKey,
+    layout::*,
+    path::normalize,
+    prepared::{Compressor, Pending, Prepared, prepare},
+};
 
 /// Compression of file contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,16 +68,20 @@ pub struct Writer {
     header: Header,
     key: Option<ContentKey>,
     compression: Compression,
-    /// One zstd context for every in-memory compression (creating one per file costs
-    /// more than compressing a small file).
-    compressor: Option<zstd::bulk::Compressor<'static>>,
+    /// One zstd context per thread for in-memory compression (creating one per file
+    /// costs more than compressing a small file); the first is the writer's own.
+    compressors: Vec<Option<Compressor>>,
     /// The read buffer of small files, reused from file to file.
     small: Vec<u8>,
 }
 
+/// Small files wait in a batch until it holds this many files or bytes.
+const BATCH_FILES: usize = 512;
+const BATCH_BYTES: u64 = 16 << 20;
+
 /// Files up to this size are read whole and written with their header in one write;
 /// larger ones are streamed and never sit in memory.
-const SMALL_FILE: u64 = 256 * 1024;
+pub const SMALL_FILE: u64 = 256 * 1024;
 
 fn random<const N: usize>() -> Result<[u8; N], BfcError> {
     let mut b = [0u8; N];
@@ -137,7 +147,7 @@ impl Writer {
             header,
             key,
             compression: opts.compression,
-            compressor: None,
+            compressors: (0..crate::prepared::threads()).map(|_| None).collect(),
             small: Vec::new(),
         })
     }
@@ -240,10 +250,13 @@ impl Writer {
     /// `data` compressed at `level` with the writer's reused context, when that makes
     /// it smaller.
     fn compress(&mut self, data: &[u8], level: i32) -> Result<Option<Vec<u8>>, BfcError> {
-        let compressor = match &mut self.compressor {
+        let compressor = match &mut self.compressors[0] {
             Some(c) => c,
-            empty => empty.insert(zstd::bulk::Compressor::new(level).map_err(io("zstd"))?),
+            empty => empty.insert(Compressor::new(level).map_err(io("zstd"))?),
         };
+        compressor
+            .set_compression_level(level)
+            .map_err(io("zstd"))?;
         let packed = compressor.compress(data).map_err(io("zstd"))?;
         Ok((packed.len() < data.len()).then_some(packed))
     }
@@ -259,42 +272,74 @@ impl Writer {
         zstd: Option<i32>,
         mut src: Box<dyn Read>,
     ) -> Result<(), BfcError> {
-        let mut plain = std::mem::take(&mut self.small);
-        plain.clear();
-        let read = src.read_to_end(&mut plain).map_err(io(&path));
-        let result = read.and_then(|total| {
-            if total as u64 != size {
-                return Err(size_changed(&path, size, total as u64));
+        let plain = std::mem::take(&mut self.small);
+        let prepared = prepare(
+            &mut src,
+            path,
+            size,
+            perm,
+            mtime_ns,
+            zstd,
+            &mut self.compressors[0],
+            plain,
+        )?;
+        self.write_prepared(prepared)
+    }
+
+    /// Appends a prepared small file as one object, in one write.
+    fn write_prepared(&mut self, p: Prepared) -> Result<(), BfcError> {
+        let oh = ObjectHeader {
+            kind: TYPE_FILE,
+            comp: u8::from(p.compressed),
+            enc: 0,
+            name_len: p.path.len() as u16,
+            mode: S_IFREG | (p.perm & 0o7777),
+            mtime_ns: p.mtime_ns,
+            orig_size: p.size,
+            enc_size: p.body.len() as u64,
+            crc: p.crc,
+        };
+        let mut object = Self::object_head(&p.path, &oh);
+        object.extend_from_slice(&p.body);
+        std::os::unix::fs::FileExt::write_all_at(&self.file, &object, self.offset)
+            .map_err(io("write"))?;
+        let head = Self::head_len(&p.path) as u64;
+        self.record(p.path, &oh, head + oh.enc_size);
+        if !p.compressed {
+            // The plain buffer is reused for the next file.
+            self.small = p.body;
+        }
+        Ok(())
+    }
+
+    /// The zstd level for a file of `size` bytes, if it is to be compressed.
+    fn zstd_level(&self, size: u64) -> Option<i32> {
+        match self.compression {
+            Compression::Zstd { level, threshold } if size >= threshold.max(1) => {
+                Some(if level <= 0 { 3 } else { level.min(22) })
             }
-            let packed = match zstd {
-                Some(level) => self.compress(&plain, level)?,
-                None => None,
-            };
-            let (comp, body) = match &packed {
-                Some(p) => (1u8, p.as_slice()),
-                None => (0u8, plain.as_slice()),
-            };
-            let oh = ObjectHeader {
-                kind: TYPE_FILE,
-                comp,
-                enc: 0,
-                name_len: path.len() as u16,
-                mode: S_IFREG | (perm & 0o7777),
-                mtime_ns,
-                orig_size: size,
-                enc_size: body.len() as u64,
-                crc: crate::crc::checksum(&plain),
-            };
-            let mut object = Self::object_head(&path, &oh);
-            object.extend_from_slice(body);
-            std::os::unix::fs::FileExt::write_all_at(&self.file, &object, self.offset)
-                .map_err(io("write"))?;
-            let head = Self::head_len(&path) as u64;
-            self.record(path.clone(), &oh, head + oh.enc_size);
-            Ok(())
-        });
-        self.small = plain;
-        result
+            _ => None,
+        }
+    }
+
+    /// Prepares the waiting small files on every thread and appends them in order,
+    /// stopping at the first that failed.
+    fn flush_batch(
+        &mut self,
+        batch: &mut Vec<Pending>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<(), BfcError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let ready = crate::prepared::prepare_all(std::mem::take(batch), &mut self.compressors);
+        for prepared in ready {
+            let prepared = prepared?;
+            let name = prepared.path.clone();
+            self.write_prepared(prepared)?;
+            progress(&name);
+        }
+        Ok(())
     }
 
     /// Adds a file whose content `open` yields (called twice when compression does
@@ -313,12 +358,7 @@ impl Writer {
         let path = self.claim(path)?;
         let head = Self::head_len(&path) as u64;
         let content_start = self.offset + head;
-        let zstd = match self.compression {
-            Compression::Zstd { level, threshold } if size >= threshold.max(1) => {
-                Some(if level <= 0 { 3 } else { level.min(22) })
-            }
-            _ => None,
-        };
+        let zstd = self.zstd_level(size);
         if self.key.is_none() && size <= SMALL_FILE {
             let src = open().map_err(io(&path))?;
             return self.add_small_file(path, size, perm, mtime_ns, zstd, src);
@@ -431,6 +471,10 @@ impl Writer {
             .follow_links(false)
             .follow_root_links(false)
             .sort_by_file_name();
+        // Compressed small files are prepared in batches on every CPU.
+        let batching = self.key.is_none() && matches!(self.compression, Compression::Zstd { .. });
+        let mut batch: Vec<Pending> = Vec::new();
+        let mut batch_bytes = 0u64;
         for entry in walk {
             let entry = entry.map_err(|e| BfcError::io_at(fs_path.display(), &e.into()))?;
             let mut entry_name = name.to_string();
@@ -442,11 +486,35 @@ impl Writer {
                 entry_name.push('/');
                 entry_name.push_str(part);
             }
+            if batching && entry.file_type().is_file() {
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| BfcError::io_at(entry.path().display(), &e.into()))?;
+                if meta.len() <= SMALL_FILE {
+                    let path = self.claim(&entry_name)?;
+                    batch_bytes += meta.len();
+                    batch.push(Pending {
+                        fs_path: entry.path().to_path_buf(),
+                        path,
+                        size: meta.len(),
+                        perm: meta.mode() & 0o777,
+                        mtime_ns: mtime_ns(&meta),
+                        zstd: self.zstd_level(meta.len()),
+                    });
+                    if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
+                        self.flush_batch(&mut batch, progress)?;
+                        batch_bytes = 0;
+                    }
+                    continue;
+                }
+            }
+            self.flush_batch(&mut batch, progress)?;
+            batch_bytes = 0;
             if self.add_entry(entry.path(), &entry_name)? {
                 progress(&entry_name);
             }
         }
-        Ok(())
+        self.flush_batch(&mut batch, progress)
     }
 
     /// Adds one file, dir or symlink (a dir without its contents); false for a special
@@ -521,7 +589,7 @@ impl<W: Write> Write for CountingWriter<W> {
 }
 
 /// A file that grew or shrank between its stat and its read.
-fn size_changed(path: &str, size: u64, total: u64) -> BfcError {
+pub(crate) fn size_changed(path: &str, size: u64, total: u64) -> BfcError {
     BfcError::io_other(format!(
         "{path}: changed size while being archived ({size} → {total} bytes)"
     ))
@@ -534,7 +602,7 @@ fn copy_with_crc(
     size: u64,
     path: &str,
 ) -> Result<(), BfcError> {
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; crate::COPY_BUFFER];
     let mut total = 0u64;
     loop {
         let n = src.read(&mut buf).map_err(io(path))?;

@@ -1,0 +1,142 @@
+//! Small files made ready apart from the archive: read whole, checksummed and
+//! compressed in memory. The writer appends them in walk order; when compressing, the
+//! files of a batch are prepared on every CPU at once (each object is compressed on
+//! its own, so the objects do not depend on each other).
+
+use std::{io::Read, path::PathBuf};
+
+use crate::BfcError;
+
+/// A small file ready to be written as one object.
+pub struct Prepared {
+    pub path: String,
+    pub size: u64,
+    pub perm: u32,
+    pub mtime_ns: u64,
+    /// BFC-CRC of the plain content.
+    pub crc: u32,
+    /// Whether `body` is compressed.
+    pub compressed: bool,
+    pub body: Vec<u8>,
+}
+
+/// A small file waiting in a batch.
+pub struct Pending {
+    pub fs_path: PathBuf,
+    /// Its (claimed) path in the archive.
+    pub path: String,
+    pub size: u64,
+    pub perm: u32,
+    pub mtime_ns: u64,
+    /// The zstd level, when it is to be compressed.
+    pub zstd: Option<i32>,
+}
+
+/// A zstd context per thread, kept from batch to batch.
+pub type Compressor = zstd::bulk::Compressor<'static>;
+
+/// Reads `src` (which must hold `size` bytes) and compresses it at `zstd` when that
+/// makes it smaller.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare(
+    src: &mut dyn Read,
+    path: String,
+    size: u64,
+    perm: u32,
+    mtime_ns: u64,
+    zstd: Option<i32>,
+    compressor: &mut Option<Compressor>,
+    mut plain: Vec<u8>,
+) -> Result<Prepared, BfcError> {
+    plain.clear();
+    let total = src
+        .read_to_end(&mut plain)
+        .map_err(|e| BfcError::io_at(&path, &e))?;
+    if total as u64 != size {
+        return Err(crate::writer::size_changed(&path, size, total as u64));
+    }
+    let crc = crate::crc::checksum(&plain);
+    let packed = match zstd {
+        Some(level) => {
+            let c = match compressor {
+                Some(c) => c,
+                empty => {
+                    empty.insert(Compressor::new(level).map_err(|e| BfcError::io_at("zstd", &e))?)
+                }
+            };
+            c.set_compression_level(level)
+                .map_err(|e| BfcError::io_at("zstd", &e))?;
+            let packed = c
+                .compress(&plain)
+                .map_err(|e| BfcError::io_at("zstd", &e))?;
+            (packed.len() < plain.len()).then_some(packed)
+        }
+        None => None,
+    };
+    let (compressed, body) = match packed {
+        Some(p) => (true, p),
+        None => (false, plain),
+    };
+    Ok(Prepared {
+        path,
+        size,
+        perm,
+        mtime_ns,
+        crc,
+        compressed,
+        body,
+    })
+}
+
+fn prepare_pending(p: Pending, compressor: &mut Option<Compressor>) -> Result<Prepared, BfcError> {
+    let mut file = std::fs::File::open(&p.fs_path).map_err(|e| BfcError::io_at(&p.path, &e))?;
+    let plain = Vec::with_capacity(p.size as usize);
+    prepare(
+        &mut file, p.path, p.size, p.perm, p.mtime_ns, p.zstd, compressor, plain,
+    )
+}
+
+/// Prepares `batch` on up to `compressors.len()` threads, each taking a contiguous
+/// run of it; the results come back in the batch's order.
+pub fn prepare_all(
+    batch: Vec<Pending>,
+    compressors: &mut [Option<Compressor>],
+) -> Vec<Result<Prepared, BfcError>> {
+    let threads = compressors.len().clamp(1, batch.len().max(1));
+    if threads == 1 {
+        let c = &mut compressors[0];
+        return batch.into_iter().map(|p| prepare_pending(p, c)).collect();
+    }
+    let per = batch.len().div_ceil(threads);
+    let mut runs: Vec<Vec<Pending>> = Vec::with_capacity(threads);
+    let mut rest = batch.into_iter();
+    for _ in 0..threads {
+        runs.push(rest.by_ref().take(per).collect());
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .into_iter()
+            .zip(compressors.iter_mut())
+            .map(|(run, c)| {
+                s.spawn(move || {
+                    run.into_iter()
+                        .map(|p| prepare_pending(p, c))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(BfcError::io_other("a compression thread panicked"))]
+                })
+            })
+            .collect()
+    })
+}
+
+/// How many threads prepare a batch.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
