@@ -3,7 +3,8 @@
 set -euo pipefail
 
 packages=(crun runc busybox-static containerd skopeo umoci lxc zfs-fuse hyperfine zstd
-          podman conmon uidmap debootstrap libseccomp-dev pkg-config)
+          podman conmon uidmap debootstrap libseccomp-dev pkg-config
+          libzstd1 libsodium23)  # the last two: what the reference bfc (a benchmark baseline) links
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -104,11 +104,14 @@ impl GlobalOpts {
     }
 }
 
+const ABOUT: &str =
+    "OCI runtime host: runs containers through backend plugins (crun, LXC, Proxmox VE)";
+
 /// The built-in command line (plugins add their commands to it at run time).
 #[derive(Debug, Parser)]
 #[command(
     name = "proxmox-lxcri",
-    about = "OCI runtime host: runs containers through backend plugins (crun, LXC, Proxmox VE)",
+    about = ABOUT,
     version = env!("CARGO_PKG_VERSION"),
     propagate_version = false
 )]
@@ -117,6 +120,17 @@ pub struct Cli {
     pub global: GlobalOpts,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The root of the command line as `Cli` makes it, with the global options and no
+/// subcommand: a parse of one known subcommand attaches just that one.
+pub fn root() -> clap::Command {
+    GlobalOpts::augment_args(
+        clap::Command::new("proxmox-lxcri")
+            .about(ABOUT)
+            .version(env!("CARGO_PKG_VERSION"))
+            .subcommand_required(true),
+    )
 }
 
 /// Each subcommand's arguments are only built when that subcommand is used (or help,

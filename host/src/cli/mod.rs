@@ -33,12 +33,14 @@ use crate::{
 
 /// The built-in command line, with the long version text.
 fn cli_command() -> clap::Command {
-    Cli::command().long_version(
-        version_text()
-            .trim_start_matches("proxmox-lxcri version ")
-            .trim_end()
-            .to_string(),
-    )
+    Cli::command().long_version(long_version())
+}
+
+fn long_version() -> String {
+    version_text()
+        .trim_start_matches("proxmox-lxcri version ")
+        .trim_end()
+        .to_string()
 }
 
 /// The services of a command run with global options `global`.
@@ -72,7 +74,14 @@ pub fn main() -> i32 {
         print!("{}", version_text());
         return 0;
     }
-    let pre = prescan::scan(argv.get(1..).unwrap_or_default());
+    let lexed = prescan::lex(argv.get(1..).unwrap_or_default());
+    let builtin = parse_builtin(&argv, lexed.subcommand.as_deref());
+    // The global options come from the full parse when it succeeds; otherwise (a
+    // plugin's command, help, an error) from the lexer.
+    let pre = match &builtin {
+        Ok(cli) => cli.global.clone(),
+        Err(_) => lexed.global_options(),
+    };
     let log = LogOptions {
         file: pre.log.as_deref(),
         format: log_format(pre.log_format),
@@ -94,7 +103,7 @@ pub fn main() -> i32 {
         let path = std::path::PathBuf::from(path);
         return crate::plugins::probe::run_child(&path, &pre.root, &config, log.plugin_level());
     }
-    match run(argv, &pre, log.plugin_level()) {
+    match run(argv, builtin, &pre, log.plugin_level()) {
         Ok(code) => code,
         Err(err) => report(&err, pre.log.is_some()),
     }
@@ -109,14 +118,34 @@ fn report(err: &HostError, to_log_file: bool) -> i32 {
     err.exit_code()
 }
 
-fn run(argv: Vec<OsString>, pre: &GlobalOpts, plugin_log_level: u32) -> Result<i32, HostError> {
+/// Parses a built-in command line. When argv names a built-in subcommand, only that
+/// one is attached to the root: clap then builds and fills in the global options for
+/// one subcommand instead of every one. Anything else (help, a plugin's command, an
+/// error) is parsed against the whole built-in command line, so that help and errors
+/// name every command.
+fn parse_builtin(argv: &[OsString], subcommand: Option<&str>) -> Result<Cli, clap::Error> {
+    let full = cli_command();
+    let command = match subcommand.and_then(|name| full.find_subcommand(name)) {
+        Some(sub) => crate::args::root()
+            .long_version(long_version())
+            .subcommand(sub.clone()),
+        None => full,
+    };
+    command
+        .try_get_matches_from(argv)
+        .and_then(|m| Cli::from_arg_matches(&m))
+}
+
+fn run(
+    argv: Vec<OsString>,
+    builtin: Result<Cli, clap::Error>,
+    pre: &GlobalOpts,
+    plugin_log_level: u32,
+) -> Result<i32, HostError> {
     let config = Config::load(pre.config.as_deref())?;
     let inputs = SearchInputs::from_env(pre.plugin_dirs.clone(), config.plugin_dirs.clone());
     let is_root = inputs.is_root;
     // A built-in command that needs known plugins loads just those; `--version` none.
-    let builtin = cli_command()
-        .try_get_matches_from(&argv)
-        .and_then(|m| Cli::from_arg_matches(&m));
     if let Err(e) = &builtin
         && e.kind() == clap::error::ErrorKind::DisplayVersion
     {
