@@ -47,15 +47,17 @@ head -c $((1 << 30)) /dev/urandom > "$d/gib/tree/one"
 sync
 
 hf() { hyperfine -N --warmup 1 --runs "$1" --export-json "$2" "${@:3}" >/dev/null 2>&1; }
+# Before a timed extract: an empty target, and nothing left to write back.
+fresh() { echo "sh -c 'rm -rf $1 && mkdir $1 && sync'"; }
 for set in small large; do
   s="$d/$set"
   cmds=(-n bfc "$b bfc create -c zstd -l $level -f $s/out.bfc $s/tree"
         -n tar "sh -c 'tar -C $s -cf - tree | zstd -$level -T0 -q -f -o $s/out.tar.zst'")
   [ -n "$ref" ] && cmds+=(-n ref "$ref -q create -f -c zstd -l $level $s/ref.bfc $s/tree")
   hf "$runs" "$d/$set-create.json" "${cmds[@]}"
-  cmds=(--prepare "sync" -n bfc "sh -c 'rm -rf $s/x && mkdir $s/x && $b bfc extract $s/out.bfc -C $s/x'"
-        --prepare "sync" -n tar "sh -c 'rm -rf $s/y && mkdir $s/y && zstd -dcq $s/out.tar.zst | tar -C $s/y -xf -'")
-  [ -n "$ref" ] && cmds+=(--prepare "sync" -n ref "sh -c 'rm -rf $s/z && mkdir $s/z && $ref -q extract -C $s/z $s/ref.bfc'")
+  cmds=(--prepare "$(fresh "$s/x")" -n bfc "$b bfc extract $s/out.bfc -C $s/x"
+        --prepare "$(fresh "$s/y")" -n tar "sh -c 'zstd -dcq $s/out.tar.zst | tar -C $s/y -xf -'")
+  [ -n "$ref" ] && cmds+=(--prepare "$(fresh "$s/z")" -n ref "$ref -q extract -k -C $s/z $s/ref.bfc")
   hf "$runs" "$d/$set-extract.json" "${cmds[@]}"
   # The reference's deep verify fails on zstd archives (even its own): zstd -t is the
   # baseline.
@@ -70,8 +72,8 @@ gib_runs=$(( runs < 5 ? runs : 5 ))
 cmds=(--prepare "sync" -n bfc "$b bfc create -f $s/out.bfc $s/tree")
 [ -n "$ref" ] && cmds+=(--prepare "sync" -n ref "$ref -q create -f $s/ref.bfc $s/tree")
 hf "$gib_runs" "$d/gib-create.json" "${cmds[@]}"
-cmds=(--prepare "sync" -n bfc "sh -c 'rm -rf $s/x && mkdir $s/x && $b bfc extract $s/out.bfc -C $s/x'")
-[ -n "$ref" ] && cmds+=(--prepare "sync" -n ref "sh -c 'rm -rf $s/z && mkdir $s/z && $ref -q extract -C $s/z $s/ref.bfc'")
+cmds=(--prepare "$(fresh "$s/x")" -n bfc "$b bfc extract $s/out.bfc -C $s/x")
+[ -n "$ref" ] && cmds+=(--prepare "$(fresh "$s/z")" -n ref "$ref -q extract -k -C $s/z $s/ref.bfc")
 hf "$gib_runs" "$d/gib-extract.json" "${cmds[@]}"
 cmp "$s/tree/one" "$s/x/tree/one" || { echo "bfc extract of the 1 GiB file differs" >&2; exit 1; }
 rm -rf "$s/x" "$s/z"

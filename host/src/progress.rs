@@ -29,7 +29,9 @@ fn bar_for(task: &str, total: u64) -> ProgressBar {
 /// Progress callback: `done == total` (with total > 0) finishes the bar.
 pub extern "C" fn plugin_progress_callback(task: RStr<'_>, done: u64, total: u64) {
     let task = task.as_str();
-    if !std::io::stderr().is_terminal() {
+    // Asked once: a plugin may report progress for every file it touches.
+    static TERMINAL: OnceLock<bool> = OnceLock::new();
+    if !*TERMINAL.get_or_init(|| std::io::stderr().is_terminal()) {
         tracing::debug!(task, done, total, "progress");
         return;
     }

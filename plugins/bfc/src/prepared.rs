@@ -48,13 +48,7 @@ pub fn prepare(
     compressor: &mut Option<Compressor>,
     mut plain: Vec<u8>,
 ) -> Result<Prepared, BfcError> {
-    plain.clear();
-    let total = src
-        .read_to_end(&mut plain)
-        .map_err(|e| BfcError::io_at(&path, &e))?;
-    if total as u64 != size {
-        return Err(crate::writer::size_changed(&path, size, total as u64));
-    }
+    read_exactly(src, &path, size, &mut plain)?;
     let crc = crate::crc::checksum(&plain);
     let packed = match zstd {
         Some(level) => {
@@ -88,9 +82,39 @@ pub fn prepare(
     })
 }
 
+/// Reads all of `src` into `plain`, which must come to `size` bytes: reading exactly
+/// that much and then finding the end (no size lookup or seek per file).
+fn read_exactly(
+    src: &mut dyn Read,
+    path: &str,
+    size: u64,
+    plain: &mut Vec<u8>,
+) -> Result<(), BfcError> {
+    plain.clear();
+    plain.resize(size as usize, 0);
+    let mut got = 0;
+    while got < plain.len() {
+        match src.read(&mut plain[got..]) {
+            Ok(0) => return Err(crate::writer::size_changed(path, size, got as u64)),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(BfcError::io_at(path, &e)),
+        }
+    }
+    let mut more = [0u8; 1];
+    loop {
+        match src.read(&mut more) {
+            Ok(0) => return Ok(()),
+            Ok(_) => return Err(crate::writer::size_changed(path, size, size + 1)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(BfcError::io_at(path, &e)),
+        }
+    }
+}
+
 fn prepare_pending(p: Pending, compressor: &mut Option<Compressor>) -> Result<Prepared, BfcError> {
     let mut file = std::fs::File::open(&p.fs_path).map_err(|e| BfcError::io_at(&p.path, &e))?;
-    let plain = Vec::with_capacity(p.size as usize);
+    let plain = Vec::new();
     prepare(
         &mut file, p.path, p.size, p.perm, p.mtime_ns, p.zstd, compressor, plain,
     )

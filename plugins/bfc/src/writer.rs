@@ -75,6 +75,30 @@ pub struct Writer {
     small: Vec<u8>,
 }
 
+/// Entries waiting to be written, in walk order: small files, prepared on any thread,
+/// and anything else, added in its turn.
+#[derive(Default)]
+struct Batch {
+    order: Vec<Slot>,
+    small: Vec<Pending>,
+    bytes: u64,
+}
+
+enum Slot {
+    /// The next of the batch's small files.
+    Small,
+    Other {
+        fs_path: std::path::PathBuf,
+        name: String,
+    },
+}
+
+impl Batch {
+    fn full(&self) -> bool {
+        self.small.len() >= BATCH_FILES || self.bytes >= BATCH_BYTES
+    }
+}
+
 /// Small files wait in a batch until it holds this many files or bytes.
 const BATCH_FILES: usize = 512;
 const BATCH_BYTES: u64 = 16 << 20;
@@ -322,22 +346,31 @@ impl Writer {
         }
     }
 
-    /// Prepares the waiting small files on every thread and appends them in order,
-    /// stopping at the first that failed.
+    /// Prepares the waiting small files on every thread, then appends the batch in
+    /// order (other entries as they come), stopping at the first failure.
     fn flush_batch(
         &mut self,
-        batch: &mut Vec<Pending>,
+        batch: &mut Batch,
         progress: &mut dyn FnMut(&str),
     ) -> Result<(), BfcError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let ready = crate::prepared::prepare_all(std::mem::take(batch), &mut self.compressors);
-        for prepared in ready {
-            let prepared = prepared?;
-            let name = prepared.path.clone();
-            self.write_prepared(prepared)?;
-            progress(&name);
+        let Batch { order, small, .. } = std::mem::take(batch);
+        let mut ready = crate::prepared::prepare_all(small, &mut self.compressors).into_iter();
+        for slot in order {
+            match slot {
+                Slot::Small => {
+                    let prepared = ready
+                        .next()
+                        .ok_or_else(|| BfcError::io_other("a prepared file went missing"))??;
+                    let name = prepared.path.clone();
+                    self.write_prepared(prepared)?;
+                    progress(&name);
+                }
+                Slot::Other { fs_path, name } => {
+                    if self.add_entry(&fs_path, &name)? {
+                        progress(&name);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -471,10 +504,10 @@ impl Writer {
             .follow_links(false)
             .follow_root_links(false)
             .sort_by_file_name();
-        // Compressed small files are prepared in batches on every CPU.
+        // Compressed small files are prepared in batches on every CPU; the entries
+        // between them wait in the batch, so everything is written in walk order.
         let batching = self.key.is_none() && matches!(self.compression, Compression::Zstd { .. });
-        let mut batch: Vec<Pending> = Vec::new();
-        let mut batch_bytes = 0u64;
+        let mut batch = Batch::default();
         for entry in walk {
             let entry = entry.map_err(|e| BfcError::io_at(fs_path.display(), &e.into()))?;
             let mut entry_name = name.to_string();
@@ -486,32 +519,42 @@ impl Writer {
                 entry_name.push('/');
                 entry_name.push_str(part);
             }
-            if batching && entry.file_type().is_file() {
-                let meta = entry
-                    .metadata()
-                    .map_err(|e| BfcError::io_at(entry.path().display(), &e.into()))?;
-                if meta.len() <= SMALL_FILE {
+            if !batching {
+                if self.add_entry(entry.path(), &entry_name)? {
+                    progress(&entry_name);
+                }
+                continue;
+            }
+            let queued = match entry.file_type().is_file() {
+                true => {
+                    let meta = entry
+                        .metadata()
+                        .map_err(|e| BfcError::io_at(entry.path().display(), &e.into()))?;
+                    (meta.len() <= SMALL_FILE).then(|| (meta.len(), meta))
+                }
+                false => None,
+            };
+            match queued {
+                Some((size, meta)) => {
                     let path = self.claim(&entry_name)?;
-                    batch_bytes += meta.len();
-                    batch.push(Pending {
+                    batch.bytes += size;
+                    batch.order.push(Slot::Small);
+                    batch.small.push(Pending {
                         fs_path: entry.path().to_path_buf(),
                         path,
-                        size: meta.len(),
+                        size,
                         perm: meta.mode() & 0o777,
                         mtime_ns: mtime_ns(&meta),
-                        zstd: self.zstd_level(meta.len()),
+                        zstd: self.zstd_level(size),
                     });
-                    if batch.len() >= BATCH_FILES || batch_bytes >= BATCH_BYTES {
-                        self.flush_batch(&mut batch, progress)?;
-                        batch_bytes = 0;
-                    }
-                    continue;
                 }
+                None => batch.order.push(Slot::Other {
+                    fs_path: entry.path().to_path_buf(),
+                    name: entry_name,
+                }),
             }
-            self.flush_batch(&mut batch, progress)?;
-            batch_bytes = 0;
-            if self.add_entry(entry.path(), &entry_name)? {
-                progress(&entry_name);
+            if batch.full() {
+                self.flush_batch(&mut batch, progress)?;
             }
         }
         self.flush_batch(&mut batch, progress)
