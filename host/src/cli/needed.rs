@@ -11,7 +11,7 @@ use crate::{
     config::Config,
     routing,
     state::{
-        ContainerRecord, Store,
+        Store,
         inspect::{Entry, inspect},
     },
 };
@@ -72,10 +72,15 @@ fn for_delete(root: &Path, id: &str, flag: Option<&str>, config: &Config) -> Vec
 }
 
 /// The backend recorded for `id` (read without the lock: records are replaced
-/// atomically, and the command itself reads it again under the lock).
+/// atomically, and the command itself reads it again under the lock). Only that field
+/// is decoded.
 fn recorded_backend(root: &Path, id: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct BackendOf {
+        backend: String,
+    }
     let raw = std::fs::read(Store::new(root).dir(id).join("state.json")).ok()?;
-    let record: ContainerRecord = serde_json::from_slice(&raw).ok()?;
+    let record: BackendOf = serde_json::from_slice(&raw).ok()?;
     Some(record.backend)
 }
 

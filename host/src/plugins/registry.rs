@@ -40,6 +40,8 @@ pub struct Rejected {
     pub fatal: bool,
     /// Refused for its place (trust), not for what it is: moving it may fix it.
     pub untrusted: bool,
+    /// It loaded and declared this name, which an earlier file holds already.
+    pub duplicate_of: Option<String>,
 }
 
 /// Everything discovery found.
@@ -114,17 +116,19 @@ impl Registry {
                 registry.reject_fatal(file, reason);
                 continue;
             }
-            // A file the index names passed every check of this host already.
-            let vouched = known
+            // A file the index names passed every check of this host already; one
+            // whose name is loaded already is a duplicate, rejected without loading.
+            let known_name = known
                 .as_ref()
                 .zip(id.as_ref())
-                .is_some_and(|(k, id)| matches!(k.name_of(&file, id), Some(Some(_))));
-            let check = if vouched {
-                LayoutCheck::AlreadyPassed
-            } else {
-                LayoutCheck::Full
-            };
-            registry.consider(file.clone(), check_trust, check);
+                .and_then(|(k, id)| k.name_of(&file, id).flatten().map(str::to_string));
+            match known_name {
+                Some(name) if registry.find(&name).is_some() => {
+                    registry.reject_duplicate(file.clone(), name)
+                }
+                Some(_) => registry.consider(file.clone(), check_trust, LayoutCheck::AlreadyPassed),
+                None => registry.consider(file.clone(), check_trust, LayoutCheck::Full),
+            }
             if let (Some(known), Some(id)) = (known.as_mut(), id) {
                 registry.remember(known, &file, id, before);
             }
@@ -148,6 +152,11 @@ impl Registry {
             None => match self.rejected.last() {
                 Some(r) if r.path == file && r.fatal => Declared {
                     fatal: Some(r.reason.clone()),
+                    ..Declared::default()
+                },
+                // A duplicate passed every check: its name lets it be skipped later.
+                Some(r) if r.path == file && r.duplicate_of.is_some() => Declared {
+                    name: r.duplicate_of.clone(),
                     ..Declared::default()
                 },
                 Some(r) if r.path == file && !r.untrusted => Declared::default(),
@@ -246,7 +255,21 @@ impl Registry {
             detail,
             fatal: false,
             untrusted: false,
+            duplicate_of: None,
         });
+    }
+
+    /// Rejects a file that declares the name of a plugin loaded before it.
+    fn reject_duplicate(&mut self, path: PathBuf, name: String) {
+        let first = self.find(&name).map(|p| p.path.display().to_string());
+        let reason = format!(
+            "duplicate plugin name '{name}' (already loaded from {})",
+            first.unwrap_or_default()
+        );
+        self.reject(path, reason, None);
+        if let Some(r) = self.rejected.last_mut() {
+            r.duplicate_of = Some(name);
+        }
     }
 
     /// Rejects a file that crashed or hung when tried in a child.
@@ -286,13 +309,8 @@ impl Registry {
             let reason = format!("unknown plugin kind {}", info.kind);
             return self.reject(path, reason, None);
         }
-        if let Some(first) = self.find(&info.name) {
-            let reason = format!(
-                "duplicate plugin name '{}' (already loaded from {})",
-                info.name,
-                first.path.display()
-            );
-            return self.reject(path, reason, None);
+        if self.find(&info.name).is_some() {
+            return self.reject_duplicate(path, info.name.to_string());
         }
         tracing::debug!("loaded plugin {} from {}", info.name, path.display());
         if check == LayoutCheck::AlreadyPassed {

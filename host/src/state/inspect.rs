@@ -47,21 +47,36 @@ fn private_dirs(dir: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
+        .filter(is_dir)
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     names.sort();
     names
 }
 
+/// Whether a listed entry is a directory, from the listing itself where the file
+/// system says (no stat per entry).
+pub fn is_dir(e: &fs::DirEntry) -> bool {
+    match e.file_type() {
+        Ok(t) if t.is_symlink() => false,
+        Ok(t) => t.is_dir(),
+        Err(_) => e.path().is_dir(),
+    }
+}
+
 /// Reads the entry of `id` (whose dir exists).
 pub fn inspect(store: &Store, id: &str) -> Entry {
     let dir = store.dir(id);
     let raw = fs::read(dir.join(STATE_FILE));
-    let parsed = raw
+    let parsed = match raw
         .as_ref()
-        .ok()
-        .map(|r| serde_json::from_slice::<ContainerRecord>(r));
+        .map(|r| serde_json::from_slice::<ContainerRecord>(r))
+    {
+        // The usual case, first: a record that reads, and its lock file.
+        Ok(Ok(record)) if dir.join(LOCK_FILE).exists() => return Entry::Sound(record),
+        Ok(parsed) => Some(parsed),
+        Err(_) => None,
+    };
     let mut backends = match (&raw, &parsed) {
         (_, Some(Ok(record))) => vec![record.backend.clone()],
         (Ok(r), _) => salvage_backend(r).into_iter().collect(),
@@ -73,7 +88,6 @@ pub fn inspect(store: &Store, id: &str) -> Entry {
         }
     }
     let reason = match (&raw, parsed) {
-        (_, Some(Ok(record))) if dir.join(LOCK_FILE).exists() => return Entry::Sound(record),
         (_, Some(Ok(_))) => "its lock file is missing".to_string(),
         (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => {
             "it has no state record (its create was interrupted)".to_string()

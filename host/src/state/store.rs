@@ -133,7 +133,7 @@ impl Store {
         // Every container dir, a damaged one (without its lock file) too.
         let mut ids: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
+            .filter(super::inspect::is_dir)
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|name| id::validate(name).is_ok())
             .collect();

@@ -525,14 +525,13 @@ impl Writer {
                 }
                 continue;
             }
-            let queued = match entry.file_type().is_file() {
-                true => {
-                    let meta = entry
-                        .metadata()
-                        .map_err(|e| BfcError::io_at(entry.path().display(), &e.into()))?;
-                    (meta.len() <= SMALL_FILE).then(|| (meta.len(), meta))
-                }
-                false => None,
+            let queued = if entry.file_type().is_file() {
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| BfcError::io_at(entry.path().display(), &e.into()))?;
+                (meta.len() <= SMALL_FILE).then_some((meta.len(), meta))
+            } else {
+                None
             };
             match queued {
                 Some((size, meta)) => {
