@@ -39,36 +39,37 @@ def info(figure, value, fmt="{:.3f}"):
 at_most("create→start→delete, host+crun / crun", host["cycle_ratio"], "≤ 1.10", 1.25)
 info("create→start→delete, crun behind `timeout` / crun (what any process in between "
      "costs here)", host["cycle_ratio_timeout"])
-at_most("run `true`, host+crun / crun run", host["run_ratio"], "≤ 1.10", 1.15)
+at_most("run `true`, host+crun / crun run", host["run_ratio"], "≤ 1.10", 1.55)
 info("crun run of `true` (the baseline)", host["crun_run_ms"], "{:.1f} ms")
-for n, target, measured in (("0", "", 1.6), ("10", "", 1.5), ("100", "≤ 1.5", 1.3)):
+for n, target, measured in (("0", "", 1.75), ("10", "", 1.7), ("100", "≤ 1.5", 1.7)):
     at_most(f"list at {n} containers, host / crun list", host["list_ratio"][n], target, measured)
     info(f"crun list at {n} containers (the baseline)", host["crun_list_ms"][n], "{:.1f} ms")
-at_most("state, host+crun / crun", host["state_ratio"], "", 1.5)
-at_most("kill, host+crun / crun", host["kill_ratio"], "", 1.5)
-at_most("delete, host+crun / crun", host["delete_ratio"], "", 1.3)
-at_most("host's own time: state on noop, minus `true`", host["own_ms_state"], "< 1 ms", 1.5,
+at_most("state, host+crun / crun", host["state_ratio"], "", 1.75)
+at_most("kill, host+crun / crun", host["kill_ratio"], "", 1.75)
+at_most("delete, host+crun / crun", host["delete_ratio"], "", 1.2)
+at_most("host's own time: state on noop, minus `true`", host["own_ms_state"], "< 1 ms", 1.0,
         "{:.2f} ms")
-at_most("host's own time: list on noop, minus `true`", host["own_ms_list"], "< 1 ms", 1.5,
+at_most("host's own time: list on noop, minus `true`", host["own_ms_list"], "< 1 ms", 0.95,
         "{:.2f} ms")
 disc = host["discovery_ms"]
-at_most("plugins with 6 files", disc["plugins, 6 files"], "< 5 ms", 5.0, "{:.2f} ms")
+at_most("plugins with 6 files", disc["plugins, 6 files"], "< 5 ms", 3.2, "{:.2f} ms")
 info("plugins with 1 file", disc["plugins, 1 file"], "{:.2f} ms")
-info("plugins with 24 files", disc["plugins, 24 files"], "{:.2f} ms")
+at_most("plugins with 24 files (18 of them duplicates of the 6)", disc["plugins, 24 files"], "",
+        3.3, "{:.2f} ms")
 info("--version with 6 files", disc["version flag, 6 files"], "{:.2f} ms")
-at_most("max RSS of `state` (8 plugins installed)", host["max_rss_kb"], "", 6600, "{:.0f} KiB")
+at_most("max RSS of `state` (8 plugins installed)", host["max_rss_kb"], "", 5600, "{:.0f} KiB")
 
 # The lxc backend against LXC's own lxc-execute.
 info("lxc-execute of `true` (the baseline)", lxc["lxc_execute_ms"], "{:.1f} ms")
-at_most("run `true`, host --backend lxc / lxc-execute", lxc["run_ratio"], "≤ 1.3", 1.9)
-at_most("create→start→delete, host --backend lxc / lxc-execute", lxc["cycle_ratio"], "", 2.5)
+at_most("run `true`, host --backend lxc / lxc-execute", lxc["run_ratio"], "≤ 1.3", 2.0)
+at_most("create→start→delete, host --backend lxc / lxc-execute", lxc["cycle_ratio"], "", 2.6)
 
 # BFC against the reference bfc and against tar | zstd -T0 (time ratios: theirs / ours,
 # so above 1 means BFC is faster).
-measured_ref = {("small", "create"): 2.5, ("small", "extract"): 1.0, ("large", "create"): 1.4,
-                ("large", "extract"): 1.3, ("gib", "create"): 1.0, ("gib", "extract"): 1.0}
-measured_tar = {("small", "create"): 1.0, ("small", "extract"): 1.0, ("small", "verify"): 0.7,
-                ("large", "create"): 1.0, ("large", "extract"): 1.2, ("large", "verify"): 1.2}
+measured_ref = {("small", "create"): 3.3, ("small", "extract"): 1.4, ("large", "create"): 1.4,
+                ("large", "extract"): 2.1, ("gib", "create"): 2.0, ("gib", "extract"): 1.0}
+measured_tar = {("small", "create"): 0.92, ("small", "extract"): 0.9, ("small", "verify"): 0.6,
+                ("large", "create"): 0.95, ("large", "extract"): 1.7, ("large", "verify"): 0.9}
 names = {"small": "4000 small files", "large": "2 × 48 MiB", "gib": "one 1 GiB file"}
 for f in bfc["figures"]:
     key = (f["set"], f["op"])
@@ -98,7 +99,7 @@ for op in pve["operations"]:
     rows.append((f"Proxmox LXC {op['op']}: {op['requests']} requests, minimum {op['minimum']}",
                  f"{op['ratio']:.3f}", "1", "= 1", op["ratio"] <= 1.0))
 at_most(f"Proxmox LXC cycle at {pve['latency_ms']} ms/request, wall / (minimum requests × "
-        "latency)", pve["cycle_wall_ratio"], "", 1.6)
+        "latency)", pve["cycle_wall_ratio"], "", 1.55)
 
 lines = ["| figure | value | target | regression limit | within limit |", "|---|---|---|---|---|"]
 lines += [f"| {f} | {v} | {t} | {l} | {'yes' if ok else '**NO**'} |" for f, v, t, l, ok in rows]
