@@ -135,6 +135,16 @@ impl Operation for Rollback {
     type Reply = SnapshotReply;
 }
 
+/// Storage's `has_snapshot`: whether `dataset@name` exists (asked before anything is
+/// undone for a rollback).
+pub struct HasSnapshot;
+
+impl Operation for HasSnapshot {
+    const NAME: &'static str = "has_snapshot";
+    type Request = SnapshotRequest;
+    type Reply = bool;
+}
+
 /// An archive's `pack`: a bundle into one file.
 pub struct Pack;
 

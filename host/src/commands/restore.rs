@@ -7,7 +7,11 @@ use std::io::Write;
 use super::output;
 use crate::args::restore::RestoreArgs;
 
-use lxcri_plugin_api::{capability, types::Status};
+use lxcri_plugin_api::{
+    capability,
+    ops::{HasSnapshot, Rollback, SnapshotRequest},
+    types::Status,
+};
 use serde_json::json;
 
 use super::{checkpoint::rootfs_dataset, container::Opened};
@@ -40,6 +44,25 @@ pub fn run(svc: &Services, args: &RestoreArgs, out: &mut dyn Write) -> Result<i3
         ))
         .hint("`proxmox-lxcri kill ID KILL`, then restore"));
     }
+    // The container goes before the rollback: a snapshot that is not there must be
+    // found first, while there is still a container to keep.
+    let wanted = SnapshotRequest {
+        dataset: dataset.clone(),
+        name: name.clone(),
+    };
+    match storage.call_op::<HasSnapshot>(&wanted) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(HostError::not_found(format!(
+                "'{}' has no checkpoint {name} ({dataset}@{name} does not exist)",
+                args.id
+            ))
+            .hint("`proxmox-lxcri zfs list --snapshots` shows the checkpoints"));
+        }
+        // An integration from before the check: the rollback itself will tell.
+        Err(e) if e.kind == lxcri_plugin_api::ErrorKind::Unsupported => {}
+        Err(e) => return Err(e),
+    }
     let bundle = args
         .bundle
         .clone()
@@ -54,12 +77,7 @@ pub fn run(svc: &Services, args: &RestoreArgs, out: &mut dyn Write) -> Result<i3
             id: args.id.clone(),
         },
     )?;
-    storage.call_op::<lxcri_plugin_api::ops::Rollback>(
-        &lxcri_plugin_api::ops::SnapshotRequest {
-            dataset: dataset.clone(),
-            name: name.clone(),
-        },
-    )?;
+    storage.call_op::<Rollback>(&wanted)?;
     let create = crate::args::create::CreateArgs {
         bundle,
         pid_file: None,
@@ -127,6 +145,21 @@ mod tests {
             host.kept("c1").unwrap().signals.is_empty(),
             "a new container"
         );
+    }
+
+    #[test]
+    fn a_checkpoint_that_does_not_exist_is_refused_before_anything_is_undone() {
+        let host = TestHost::new();
+        host.running("c1", &["exit", "0"]);
+        let err = run(&host.svc, &restore(Some("nope")), &mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+        assert!(err.to_string().contains("nope"), "{err}");
+        assert_eq!(
+            host.state("c1")["status"],
+            "stopped",
+            "the container is kept"
+        );
+        assert!(host.kept("c1").is_some());
     }
 
     #[test]

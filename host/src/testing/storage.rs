@@ -7,8 +7,8 @@ use std::{fs, path::PathBuf};
 use lxcri_plugin_api::{
     ArgSpec, CommandSpec, IntegrationPlugin, PluginContext, PluginError, PluginInfo, PluginModRef,
     ops::{
-        self, DatasetForPath, DatasetReply, Operation, Rollback, Snapshot, SnapshotReply,
-        SnapshotRequest,
+        self, DatasetForPath, DatasetReply, HasSnapshot, Operation, Rollback, Snapshot,
+        SnapshotReply, SnapshotRequest,
     },
     types::{CommandArgs, CommandOutput},
 };
@@ -71,6 +71,10 @@ impl IntegrationPlugin for MemStore {
                 ops::reply::<Snapshot>(SnapshotReply {
                     snapshot: format!("{}@{}", req.dataset, req.name),
                 })
+            }
+            HasSnapshot::NAME => {
+                let req = ops::request::<HasSnapshot>(req)?;
+                ops::reply::<HasSnapshot>(self.file(&req).exists())
             }
             Rollback::NAME => {
                 let req = ops::request::<Rollback>(req)?;

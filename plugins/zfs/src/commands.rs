@@ -192,8 +192,8 @@ impl IntegrationPlugin for Zfs {
     /// `doctor`.
     fn call(&self, op: &str, req: Value) -> Result<Value, PluginError> {
         use lxcri_plugin_api::ops::{
-            self, DatasetForPath, DatasetReply, Operation, Release, Rollback, Rootfs, RootfsReply,
-            Snapshot, SnapshotReply,
+            self, DatasetForPath, DatasetReply, HasSnapshot, Operation, Release, Rollback, Rootfs,
+            RootfsReply, Snapshot, SnapshotReply,
         };
         match op {
             DatasetForPath::NAME => {
@@ -206,6 +206,10 @@ impl IntegrationPlugin for Zfs {
                 let snapshot = format!("{}@{}", req.dataset, req.name);
                 self.zfs(&["snapshot", &snapshot])?;
                 ops::reply::<Snapshot>(SnapshotReply { snapshot })
+            }
+            HasSnapshot::NAME => {
+                let req = ops::request::<HasSnapshot>(req)?;
+                ops::reply::<HasSnapshot>(self.has_snapshot(&req.dataset, &req.name)?)
             }
             Rollback::NAME => {
                 let req = ops::request::<Rollback>(req)?;

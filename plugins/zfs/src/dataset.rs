@@ -224,6 +224,17 @@ impl Zfs {
         Ok(s)
     }
 
+    /// Whether `dataset@snapshot` exists.
+    pub fn has_snapshot(&self, dataset: &str, snapshot: &str) -> Result<bool, PluginError> {
+        valid("snapshot name", snapshot)?;
+        let s = format!("{dataset}@{snapshot}");
+        match self.rows(&["-t", "snapshot", "-o", "name", &s]) {
+            Ok(rows) => Ok(!rows.is_empty()),
+            Err(e) if e.kind() == lxcri_plugin_api::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn snapshots(&self, id: &str) -> Result<Vec<String>, PluginError> {
         let name = self.name(id)?;
         Ok(self

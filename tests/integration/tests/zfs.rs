@@ -171,6 +171,11 @@ fn checkpoint_and_restore_a_running_container_on_a_dataset() {
     assert_eq!(busy.error_lines().len(), 1, "{busy:?}");
     host.run(["kill", "ck", "KILL"]).ok();
     wait_until("the container to stop", || status(&host, "ck") == "stopped");
+    // A checkpoint that does not exist is refused while the container is still there.
+    let missing = host.run(["restore", "--name", "nope", "ck"]).failed();
+    assert_eq!(missing.error_lines().len(), 1, "{missing:?}");
+    assert!(missing.stderr.contains("no checkpoint nope"), "{missing:?}");
+    assert_eq!(status(&host, "ck"), "stopped", "the container is kept");
     host.run(["restore", "--name", "cp1", "ck"]).ok();
     assert_eq!(status(&host, "ck"), "running");
     // The process ran again on the restored files (one boot from before, one now).
