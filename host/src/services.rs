@@ -10,7 +10,7 @@ use lxcri_plugin_api::PluginContext;
 use crate::{
     config::Config,
     plugins::{Registry, context::plugin_context},
-    state::Store,
+    state::{Store, inspect::Entry},
 };
 
 pub struct Services {
@@ -26,6 +26,9 @@ pub struct Services {
     pub debug: bool,
     /// How this host runs a child of itself (the stand-in): the global options.
     pub child: ChildHost,
+    /// The container dirs as the entry point already read them to choose the plugins
+    /// (for `list`), so that each is read once.
+    pub inspected: Option<Vec<(String, Entry)>>,
 }
 
 /// The global options a child of this host gets.

@@ -56,6 +56,7 @@ fn services(global: &GlobalOpts, config: Config, registry: Registry, level: u32)
             args: global.to_args(),
             has_log_file: global.log.is_some(),
         },
+        inspected: None,
     }
 }
 
@@ -158,9 +159,11 @@ fn run(
             file: cli.global.root.join(INDEX_FILE),
             host,
         };
-        if let Some(wanted) = needed::plugins_for(&cli, &config) {
-            let registry = Registry::load_named(search_path(&inputs), is_root, &wanted, &at);
-            let svc = services(&cli.global, config, registry, plugin_log_level);
+        if let Some(needed) = needed::plugins_for(&cli, &config) {
+            let registry =
+                Registry::load_named(search_path(&inputs), is_root, &needed.plugins, &at);
+            let mut svc = services(&cli.global, config, registry, plugin_log_level);
+            svc.inspected = needed.inspected;
             return dispatch::dispatch(&svc, cli.command, &mut std::io::stdout().lock());
         }
         let registry = Registry::discover(search_path(&inputs), is_root, Some(&at));

@@ -12,11 +12,17 @@ use crate::{
     routing,
     state::{
         Store,
-        inspect::{Entry, inspect},
+        inspect::{Entry, inspect, inspect_all},
     },
 };
 
-pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
+/// The plugins a command needs and, for `list`, the container dirs read to find them.
+pub struct Needed {
+    pub plugins: Vec<String>,
+    pub inspected: Option<Vec<(String, Entry)>>,
+}
+
+pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Needed> {
     let root = cli.global.root.as_path();
     let flag = cli.global.backend.as_deref();
     let existing = |id: &str| recorded_backend(root, id).or(flag.map(str::to_string));
@@ -34,24 +40,31 @@ pub fn plugins_for(cli: &Cli, config: &Config) -> Option<Vec<String>> {
         Command::Events(a) => existing(&a.id).into_iter().collect(),
         Command::StandIn(a) => existing(&a.id).into_iter().collect(),
         Command::List(_) => {
-            let store = Store::new(root);
-            let mut names: Vec<String> = store
-                .ids()
-                .ok()?
+            let inspected = inspect_all(&Store::new(root)).ok()?;
+            let mut names: Vec<String> = inspected
                 .iter()
-                .filter_map(|id| recorded_backend(root, id))
+                .filter_map(|(_, entry)| match entry {
+                    Entry::Sound(record) => Some(record.backend.clone()),
+                    Entry::Damaged { .. } => None,
+                })
                 .collect();
             // And the default one, which may hold containers without a record.
             let none = Default::default();
             names.push(routing::for_new("", flag, &none, config).0.to_string());
             names.sort();
             names.dedup();
-            names
+            return Some(Needed {
+                plugins: names,
+                inspected: Some(inspected),
+            });
         }
         Command::Spec(_) | Command::Version => Vec::new(),
         _ => return None,
     };
-    Some(names)
+    Some(Needed {
+        plugins: names,
+        inspected: None,
+    })
 }
 
 /// The backends a delete may need: the recorded one; for a damaged dir, those that may

@@ -24,7 +24,7 @@ use crate::{
     services::Services,
     state::{
         ContainerRecord, Store,
-        inspect::{Entry, inspect},
+        inspect::{Entry, inspect_all},
     },
 };
 
@@ -84,13 +84,13 @@ impl<'s> Backends<'s> {
 /// Reads a record without taking the lock (records are replaced atomically), and
 /// finds its live status, without storing it, in its backend's list (or, for an id the
 /// list does not have, from the backend's state).
-fn live(backends: &mut Backends<'_>, store: &Store, id: &str) -> Listed {
+fn live(backends: &mut Backends<'_>, store: &Store, id: &str, entry: Entry) -> Listed {
     let unknown = |backend: &str, reason: String| Listed::Unknown {
         id: id.to_string(),
         backend: backend.to_string(),
         reason,
     };
-    let mut record = match inspect(store, id) {
+    let mut record = match entry {
         Entry::Sound(record) => record,
         Entry::Damaged { backends, reason } => {
             return unknown(&backends.join(","), reason);
@@ -159,22 +159,34 @@ fn unrecorded(svc: &Services, backends: &mut Backends<'_>, known: &[String]) -> 
 
 pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> {
     let store = svc.store();
-    let ids = store.ids()?;
+    let inspected = match &svc.inspected {
+        Some(read) => read.clone(),
+        None => inspect_all(&store)?,
+    };
+    let ids: Vec<String> = inspected.iter().map(|(id, _)| id.clone()).collect();
     let mut backends = Backends::new(svc);
-    let mut listed: Vec<Listed> = ids
-        .iter()
-        .map(|id| live(&mut backends, &store, id))
+    let mut listed: Vec<Listed> = inspected
+        .into_iter()
+        .map(|(id, entry)| live(&mut backends, &store, &id, entry))
         .collect();
     listed.extend(unrecorded(svc, &mut backends, &ids));
+    // One write for the whole list (the output is line-buffered otherwise).
+    let mut text: Vec<u8> = Vec::with_capacity(128 * (listed.len() + 1));
+    print(&listed, args, &mut text).map_err(output)?;
+    out.write_all(&text).map_err(output)?;
+    Ok(0)
+}
+
+fn print(listed: &[Listed], args: &ListArgs, out: &mut dyn Write) -> std::io::Result<()> {
     let id_of = |l: &Listed| match l {
         Listed::Live(r) => r.id.clone(),
         Listed::Unknown { id, .. } => id.clone(),
     };
     if args.quiet {
-        for l in &listed {
-            writeln!(out, "{}", id_of(l)).map_err(output)?;
+        for l in listed {
+            writeln!(out, "{}", id_of(l))?;
         }
-        return Ok(0);
+        return Ok(());
     }
     match args.format {
         Format::Json => {
@@ -190,16 +202,15 @@ pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> 
                                 "reason": reason}),
                 })
                 .collect();
-            writeln!(out, "{}", serde_json::to_string(&all).unwrap_or_default()).map_err(output)?;
+            writeln!(out, "{}", serde_json::to_string(&all).unwrap_or_default())?;
         }
         Format::Table => {
             writeln!(
                 out,
                 "{:<24} {:<8} {:<10} {:<12} {:<32} BUNDLE",
                 "ID", "PID", "STATUS", "BACKEND", "CREATED"
-            )
-            .map_err(output)?;
-            for l in &listed {
+            )?;
+            for l in listed {
                 match l {
                     Listed::Live(r) => writeln!(
                         out,
@@ -210,8 +221,7 @@ pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> 
                         r.backend,
                         r.created,
                         r.bundle.display()
-                    )
-                    .map_err(output)?,
+                    )?,
                     Listed::Unknown {
                         id,
                         backend,
@@ -220,13 +230,12 @@ pub fn run(svc: &Services, args: &ListArgs, out: &mut dyn Write) -> Result<i32> 
                         out,
                         "{:<24} {:<8} {:<10} {:<12} {:<32} ({reason}; `delete --force` removes it)",
                         id, 0, "unknown", backend, "-"
-                    )
-                    .map_err(output)?,
+                    )?,
                 }
             }
         }
     }
-    Ok(0)
+    Ok(())
 }
 
 #[cfg(test)]

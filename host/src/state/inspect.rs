@@ -65,6 +65,18 @@ pub fn is_dir(e: &fs::DirEntry) -> bool {
 }
 
 /// Reads the entry of `id` (whose dir exists).
+/// Every container dir of `store`, inspected, by id.
+pub fn inspect_all(store: &Store) -> crate::error::Result<Vec<(String, Entry)>> {
+    Ok(store
+        .ids()?
+        .into_iter()
+        .map(|id| {
+            let entry = inspect(store, &id);
+            (id, entry)
+        })
+        .collect())
+}
+
 pub fn inspect(store: &Store, id: &str) -> Entry {
     let dir = store.dir(id);
     let raw = fs::read(dir.join(STATE_FILE));

@@ -46,6 +46,7 @@ impl TestHost {
             backend_flag: None,
             debug: false,
             child: ChildHost::default(),
+            inspected: None,
         };
         Self { dir, svc }
     }
