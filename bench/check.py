@@ -1,7 +1,7 @@
 """Merges the benchmark parts into bench/results.{md,json} and applies the regression
 limits. Every figure compares against a baseline measured in the same run (interleaved
 rounds), so a slow or busy machine moves both sides. Each limit sits at 1.2× the
-figure measured on an idle 2-core VM (bench/README.md); the short setting (CI: three
+least favourable figure of three runs on an idle 2-core VM (bench/README.md); the short setting (CI: three
 runs on a machine that is also building) widens timing limits by SHORT_WIDENING."""
 import json
 import os
@@ -36,17 +36,17 @@ def info(figure, value, fmt="{:.3f}"):
 
 
 # The host against plain crun (the measured figures are in bench/README.md).
-at_most("create→start→delete, host+crun / crun", host["cycle_ratio"], "≤ 1.10", 1.25)
+at_most("create→start→delete, host+crun / crun", host["cycle_ratio"], "≤ 1.10", 1.51)
 info("create→start→delete, crun behind `timeout` / crun (what any process in between "
      "costs here)", host["cycle_ratio_timeout"])
-at_most("run `true`, host+crun / crun run", host["run_ratio"], "≤ 1.10", 1.55)
+at_most("run `true`, host+crun / crun run", host["run_ratio"], "≤ 1.10", 1.62)
 info("crun run of `true` (the baseline)", host["crun_run_ms"], "{:.1f} ms")
-for n, target, measured in (("0", "", 1.75), ("10", "", 1.7), ("100", "≤ 1.5", 1.7)):
+for n, target, measured in (("0", "", 1.8), ("10", "", 1.85), ("100", "≤ 1.5", 1.7)):
     at_most(f"list at {n} containers, host / crun list", host["list_ratio"][n], target, measured)
     info(f"crun list at {n} containers (the baseline)", host["crun_list_ms"][n], "{:.1f} ms")
-at_most("state, host+crun / crun", host["state_ratio"], "", 1.75)
-at_most("kill, host+crun / crun", host["kill_ratio"], "", 1.75)
-at_most("delete, host+crun / crun", host["delete_ratio"], "", 1.2)
+at_most("state, host+crun / crun", host["state_ratio"], "", 1.8)
+at_most("kill, host+crun / crun", host["kill_ratio"], "", 1.8)
+at_most("delete, host+crun / crun", host["delete_ratio"], "", 1.25)
 at_most("host's own time: state on noop, minus `true`", host["own_ms_state"], "< 1 ms", 1.0,
         "{:.2f} ms")
 at_most("host's own time: list on noop, minus `true`", host["own_ms_list"], "< 1 ms", 0.95,
@@ -66,10 +66,10 @@ at_most("create→start→delete, host --backend lxc / lxc-execute", lxc["cycle_
 
 # BFC against the reference bfc and against tar | zstd -T0 (time ratios: theirs / ours,
 # so above 1 means BFC is faster).
-measured_ref = {("small", "create"): 3.3, ("small", "extract"): 1.4, ("large", "create"): 1.4,
-                ("large", "extract"): 2.1, ("gib", "create"): 2.0, ("gib", "extract"): 1.0}
-measured_tar = {("small", "create"): 0.92, ("small", "extract"): 0.9, ("small", "verify"): 0.6,
-                ("large", "create"): 0.95, ("large", "extract"): 1.7, ("large", "verify"): 0.9}
+measured_ref = {("small", "create"): 3.2, ("small", "extract"): 1.3, ("large", "create"): 1.4,
+                ("large", "extract"): 2.1, ("gib", "create"): 1.6, ("gib", "extract"): 1.0}
+measured_tar = {("small", "create"): 0.91, ("small", "extract"): 0.8, ("small", "verify"): 0.6,
+                ("large", "create"): 0.95, ("large", "extract"): 1.65, ("large", "verify"): 0.89}
 names = {"small": "4000 small files", "large": "2 × 48 MiB", "gib": "one 1 GiB file"}
 for f in bfc["figures"]:
     key = (f["set"], f["op"])
