@@ -34,15 +34,16 @@ pub fn checksum(data: &[u8]) -> u32 {
     d.finalize()
 }
 
-/// Standard CRC-32C of `data`.
-pub fn standard_checksum(data: &[u8]) -> u32 {
-    crc32c::crc32c(data)
+/// Whether `recorded` is a CRC of the `len` bytes whose BFC-CRC is `bfc`, in either
+/// variant (the standard one is derived, not computed again).
+pub fn accepts(recorded: u32, bfc: u32, len: u64) -> bool {
+    recorded == bfc || recorded == standard_from(bfc, len)
 }
 
 /// The standard CRC-32C of the `len` bytes whose BFC-CRC is `bfc`, without reading
 /// them again: the two variants differ only in the initial and final inversion, so
 /// they differ by the standard CRC of `len` zero bytes (CRCs are affine in the data).
-pub fn standard_from(bfc: u32, len: u64) -> u32 {
+fn standard_from(bfc: u32, len: u64) -> u32 {
     static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     let mut zeros = 0u32;
     let mut left = len;
@@ -58,6 +59,11 @@ pub fn standard_from(bfc: u32, len: u64) -> u32 {
 mod tests {
     use super::*;
 
+    /// Standard CRC-32C of `data`.
+    fn standard_checksum(data: &[u8]) -> u32 {
+        crc32c::crc32c(data)
+    }
+
     #[test]
     fn the_standard_crc_follows_from_the_bfc_one_and_the_length() {
         for data in [&b""[..], b"1", b"123456789", &[7u8; 200_000]] {
@@ -67,6 +73,10 @@ mod tests {
                 "{} bytes",
                 data.len()
             );
+            let len = data.len() as u64;
+            assert!(accepts(standard_checksum(data), checksum(data), len));
+            assert!(accepts(checksum(data), checksum(data), len));
+            assert!(!accepts(checksum(data) ^ 1, checksum(data), len));
         }
     }
 

@@ -7,12 +7,20 @@ use std::{io::Read, path::PathBuf};
 
 use crate::BfcError;
 
-/// A small file ready to be written as one object.
-pub struct Prepared {
+/// What the archive records of a small file, and how to store it.
+pub struct SmallFile {
+    /// Its (claimed) path in the archive.
     pub path: String,
     pub size: u64,
     pub perm: u32,
     pub mtime_ns: u64,
+    /// The zstd level, when it is to be compressed.
+    pub zstd: Option<i32>,
+}
+
+/// A small file ready to be written as one object.
+pub struct Prepared {
+    pub file: SmallFile,
     /// BFC-CRC of the plain content.
     pub crc: u32,
     /// Whether `body` is compressed.
@@ -23,48 +31,41 @@ pub struct Prepared {
 /// A small file waiting in a batch.
 pub struct Pending {
     pub fs_path: PathBuf,
-    /// Its (claimed) path in the archive.
-    pub path: String,
-    pub size: u64,
-    pub perm: u32,
-    pub mtime_ns: u64,
-    /// The zstd level, when it is to be compressed.
-    pub zstd: Option<i32>,
+    pub file: SmallFile,
 }
 
 /// A zstd context per thread, kept from batch to batch.
 pub type Compressor = zstd::bulk::Compressor<'static>;
 
-/// Reads `src` (which must hold `size` bytes) and compresses it at `zstd` when that
+/// `data` compressed at `level` with `compressor` (made on first use), when that
 /// makes it smaller.
-#[allow(clippy::too_many_arguments)]
+pub fn compress(
+    compressor: &mut Option<Compressor>,
+    level: i32,
+    data: &[u8],
+) -> Result<Option<Vec<u8>>, BfcError> {
+    let zstd = |e: std::io::Error| BfcError::io_at("zstd", &e);
+    let c = match compressor {
+        Some(c) => c,
+        empty => empty.insert(Compressor::new(level).map_err(zstd)?),
+    };
+    c.set_compression_level(level).map_err(zstd)?;
+    let packed = c.compress(data).map_err(zstd)?;
+    Ok((packed.len() < data.len()).then_some(packed))
+}
+
+/// Reads `src` (which must hold `file.size` bytes) and compresses it at `file.zstd`
+/// when that makes it smaller.
 pub fn prepare(
     src: &mut dyn Read,
-    path: String,
-    size: u64,
-    perm: u32,
-    mtime_ns: u64,
-    zstd: Option<i32>,
+    file: SmallFile,
     compressor: &mut Option<Compressor>,
     mut plain: Vec<u8>,
 ) -> Result<Prepared, BfcError> {
-    read_exactly(src, &path, size, &mut plain)?;
+    read_exactly(src, &file.path, file.size, &mut plain)?;
     let crc = crate::crc::checksum(&plain);
-    let packed = match zstd {
-        Some(level) => {
-            let c = match compressor {
-                Some(c) => c,
-                empty => {
-                    empty.insert(Compressor::new(level).map_err(|e| BfcError::io_at("zstd", &e))?)
-                }
-            };
-            c.set_compression_level(level)
-                .map_err(|e| BfcError::io_at("zstd", &e))?;
-            let packed = c
-                .compress(&plain)
-                .map_err(|e| BfcError::io_at("zstd", &e))?;
-            (packed.len() < plain.len()).then_some(packed)
-        }
+    let packed = match file.zstd {
+        Some(level) => compress(compressor, level, &plain)?,
         None => None,
     };
     let (compressed, body) = match packed {
@@ -72,10 +73,7 @@ pub fn prepare(
         None => (false, plain),
     };
     Ok(Prepared {
-        path,
-        size,
-        perm,
-        mtime_ns,
+        file,
         crc,
         compressed,
         body,
@@ -113,11 +111,8 @@ fn read_exactly(
 }
 
 fn prepare_pending(p: Pending, compressor: &mut Option<Compressor>) -> Result<Prepared, BfcError> {
-    let mut file = std::fs::File::open(&p.fs_path).map_err(|e| BfcError::io_at(&p.path, &e))?;
-    let plain = Vec::new();
-    prepare(
-        &mut file, p.path, p.size, p.perm, p.mtime_ns, p.zstd, compressor, plain,
-    )
+    let mut src = std::fs::File::open(&p.fs_path).map_err(|e| BfcError::io_at(&p.file.path, &e))?;
+    prepare(&mut src, p.file, compressor, Vec::new())
 }
 
 /// Prepares `batch` on up to `compressors.len()` threads, each taking a contiguous

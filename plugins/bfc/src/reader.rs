@@ -189,8 +189,7 @@ impl Archive {
             )));
         }
         let crc = crc.finalize();
-        // Either variant of the CRC is accepted (see `crc`); the standard one is derived.
-        if crc != e.crc && crate::crc::standard_from(crc, count) != e.crc {
+        if !crate::crc::accepts(e.crc, crc, count) {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
         }
         Ok(count)
@@ -230,7 +229,7 @@ impl Archive {
             e.obj_offset + e.content_offset(),
             oh.enc_size as usize,
         )?;
-        if crate::crc::checksum(&raw) != e.crc && crate::crc::standard_checksum(&raw) != e.crc {
+        if !crate::crc::accepts(e.crc, crate::crc::checksum(&raw), raw.len() as u64) {
             return Err(BfcError::Corrupt(format!("{}: CRC mismatch", e.path)));
         }
         String::from_utf8(raw)

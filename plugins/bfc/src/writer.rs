@@ -15,7 +15,7 @@ use crate::{
     crypto::ContentKey,
     layout::*,
     path::normalize,
-    prepared::{Compressor, Pending, Prepared, prepare},
+    prepared::{Compressor, Pending, Prepared, SmallFile, prepare},
 };
 
 /// Compression of file contents.
@@ -274,61 +274,37 @@ impl Writer {
     /// `data` compressed at `level` with the writer's reused context, when that makes
     /// it smaller.
     fn compress(&mut self, data: &[u8], level: i32) -> Result<Option<Vec<u8>>, BfcError> {
-        let compressor = match &mut self.compressors[0] {
-            Some(c) => c,
-            empty => empty.insert(Compressor::new(level).map_err(io("zstd"))?),
-        };
-        compressor
-            .set_compression_level(level)
-            .map_err(io("zstd"))?;
-        let packed = compressor.compress(data).map_err(io("zstd"))?;
-        Ok((packed.len() < data.len()).then_some(packed))
+        crate::prepared::compress(&mut self.compressors[0], level, data)
     }
 
     /// A small unencrypted file: read whole, compressed in memory, and written with its
     /// header in one write at the end of the archive.
-    fn add_small_file(
-        &mut self,
-        path: String,
-        size: u64,
-        perm: u32,
-        mtime_ns: u64,
-        zstd: Option<i32>,
-        mut src: Box<dyn Read>,
-    ) -> Result<(), BfcError> {
+    fn add_small_file(&mut self, file: SmallFile, mut src: Box<dyn Read>) -> Result<(), BfcError> {
         let plain = std::mem::take(&mut self.small);
-        let prepared = prepare(
-            &mut src,
-            path,
-            size,
-            perm,
-            mtime_ns,
-            zstd,
-            &mut self.compressors[0],
-            plain,
-        )?;
+        let prepared = prepare(&mut src, file, &mut self.compressors[0], plain)?;
         self.write_prepared(prepared)
     }
 
     /// Appends a prepared small file as one object, in one write.
     fn write_prepared(&mut self, p: Prepared) -> Result<(), BfcError> {
+        let f = p.file;
         let oh = ObjectHeader {
             kind: TYPE_FILE,
             comp: u8::from(p.compressed),
             enc: 0,
-            name_len: p.path.len() as u16,
-            mode: S_IFREG | (p.perm & 0o7777),
-            mtime_ns: p.mtime_ns,
-            orig_size: p.size,
+            name_len: f.path.len() as u16,
+            mode: S_IFREG | (f.perm & 0o7777),
+            mtime_ns: f.mtime_ns,
+            orig_size: f.size,
             enc_size: p.body.len() as u64,
             crc: p.crc,
         };
-        let mut object = Self::object_head(&p.path, &oh);
+        let mut object = Self::object_head(&f.path, &oh);
         object.extend_from_slice(&p.body);
         std::os::unix::fs::FileExt::write_all_at(&self.file, &object, self.offset)
             .map_err(io("write"))?;
-        let head = Self::head_len(&p.path) as u64;
-        self.record(p.path, &oh, head + oh.enc_size);
+        let head = Self::head_len(&f.path) as u64;
+        self.record(f.path, &oh, head + oh.enc_size);
         if !p.compressed {
             // The plain buffer is reused for the next file.
             self.small = p.body;
@@ -361,7 +337,7 @@ impl Writer {
                     let prepared = ready
                         .next()
                         .ok_or_else(|| BfcError::io_other("a prepared file went missing"))??;
-                    let name = prepared.path.clone();
+                    let name = prepared.file.path.clone();
                     self.write_prepared(prepared)?;
                     progress(&name);
                 }
@@ -394,7 +370,14 @@ impl Writer {
         let zstd = self.zstd_level(size);
         if self.key.is_none() && size <= SMALL_FILE {
             let src = open().map_err(io(&path))?;
-            return self.add_small_file(path, size, perm, mtime_ns, zstd, src);
+            let file = SmallFile {
+                path,
+                size,
+                perm,
+                mtime_ns,
+                zstd,
+            };
+            return self.add_small_file(file, src);
         }
         let (comp, enc_size, crc) = if self.key.is_some() {
             let mut plain = Vec::with_capacity(size as usize);
@@ -540,11 +523,13 @@ impl Writer {
                     batch.order.push(Slot::Small);
                     batch.small.push(Pending {
                         fs_path: entry.path().to_path_buf(),
-                        path,
-                        size,
-                        perm: meta.mode() & 0o777,
-                        mtime_ns: mtime_ns(&meta),
-                        zstd: self.zstd_level(size),
+                        file: SmallFile {
+                            path,
+                            size,
+                            perm: meta.mode() & 0o777,
+                            mtime_ns: mtime_ns(&meta),
+                            zstd: self.zstd_level(size),
+                        },
                     });
                 }
                 None => batch.order.push(Slot::Other {
