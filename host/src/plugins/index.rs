@@ -93,22 +93,20 @@ impl PluginIndex {
         }
     }
 
-    /// What `path` declared when it last had identity `id`: `Some(None)` for a file
-    /// that did not load, `None` when the index does not know this version. A name
-    /// means the file passed every load check of this host.
-    pub fn name_of(&self, path: &Path, id: &FileId) -> Option<Option<&str>> {
+    /// What `path` declared when it last had identity `id`; `None` when the index does
+    /// not know this version. A name means the file passed every load check of this
+    /// host; `fatal` that it crashed or hung and must not be loaded.
+    pub fn declared(&self, path: &Path, id: &FileId) -> Option<&Declared> {
         self.entries
             .iter()
             .find(|e| e.path == path && &e.id == id)
-            .map(|e| e.declared.name.as_deref())
+            .map(|e| &e.declared)
     }
 
-    /// Why `path` (with identity `id`) must not be loaded, if it crashed or hung.
-    pub fn fatal_reason(&self, path: &Path, id: &FileId) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|e| e.path == path && &e.id == id)
-            .and_then(|e| e.declared.fatal.as_deref())
+    /// The name `path` declared with identity `id`: `Some(None)` for a file that did
+    /// not load, `None` when the index does not know this version.
+    pub fn name_of(&self, path: &Path, id: &FileId) -> Option<Option<&str>> {
+        self.declared(path, id).map(|d| d.name.as_deref())
     }
 
     /// Remembers what `path` declared; the index only counts as changed when this

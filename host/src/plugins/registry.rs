@@ -107,22 +107,19 @@ impl Registry {
         for file in files {
             let before = registry.plugins.len();
             let id = FileId::of(&file);
-            let fatal = known
+            let declared = known
                 .as_ref()
                 .zip(id.as_ref())
-                .and_then(|(k, id)| k.fatal_reason(&file, id).map(str::to_string));
-            if let Some(reason) = fatal {
+                .and_then(|(k, id)| k.declared(&file, id).cloned())
+                .unwrap_or_default();
+            if let Some(reason) = declared.fatal {
                 // It crashed or hung before, and has not changed since.
                 registry.reject_fatal(file, reason);
                 continue;
             }
             // A file the index names passed every check of this host already; one
             // whose name is loaded already is a duplicate, rejected without loading.
-            let known_name = known
-                .as_ref()
-                .zip(id.as_ref())
-                .and_then(|(k, id)| k.name_of(&file, id).flatten().map(str::to_string));
-            match known_name {
+            match declared.name {
                 Some(name) if registry.find(&name).is_some() => {
                     registry.reject_duplicate(file.clone(), name)
                 }
